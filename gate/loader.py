@@ -1,0 +1,803 @@
+"""YAML checklists -> models. Every problem carries file:line:col and a dotted field path.
+
+Owns the input limits (regular files only, size cap before reading, UTF-8, one document, depth and alias
+caps, duplicate keys refused, no custom tags) and include resolution (union only, no cycles, no escape
+from the root). Never prints and never exits: problems are returned (lint) or raised (load).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jmespath
+import jmespath.exceptions
+import yaml
+from pydantic import ValidationError
+
+from gate.errors import Location, Problem, ProblemsError
+from gate.model import (
+    EVIDENCE_KINDS,
+    SLUG_PATTERN,
+    Checklist,
+    ConfigSpec,
+    DigestSpec,
+    Item,
+    JsonSpec,
+    RoleDef,
+    checklist_digest,
+)
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 40
+MAX_NODES = 200_000
+MAX_INCLUDE_DEPTH = 16
+
+Path_ = tuple[str | int, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a file within the limits
+
+
+def display_path(path: Path) -> str:
+    """The path as shown to a person: relative to the working directory when under it, POSIX."""
+    try:
+        return path.absolute().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_text(path: Path, shown: str, *, max_bytes: int = MAX_BYTES, what: str = "file") -> str:
+    """Read a small UTF-8 text file, refusing anything but a regular file under the size cap."""
+    where = Location(shown)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ProblemsError([Problem(where, f"no such {what}")]) from None
+    except OSError as exc:
+        raise ProblemsError([Problem(where, f"cannot read {what}: {exc.strerror}")]) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ProblemsError([Problem(where, f"is a folder, not a {what}")])
+    if not stat.S_ISREG(st.st_mode):
+        raise ProblemsError([Problem(where, f"not a regular file ({_file_type(st.st_mode)}); refusing to read it")])
+    if st.st_size > max_bytes:
+        raise ProblemsError([Problem(where, f"{what} is {st.st_size} bytes, over the {max_bytes}-byte limit")])
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise ProblemsError([Problem(where, f"cannot read {what}: {exc.strerror}")]) from None
+    if len(data) > max_bytes:
+        raise ProblemsError([Problem(where, f"{what} is over the {max_bytes}-byte limit")])
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, col = _line_col(data, nul)
+        raise ProblemsError([Problem(Location(shown, line, col), "binary file (NUL byte); a checklist is UTF-8 text")])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(data, exc.start)
+        raise ProblemsError(
+            [Problem(Location(shown, line, col), f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")]
+        ) from None
+
+
+def _line_col(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, len(data[start:offset].decode("utf-8", "replace")) + 1
+
+
+def _file_type(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML with positions
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans (no yes/no/on/off) and dates kept as strings."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+@dataclass
+class Positions:
+    """Where each value (and each mapping key) of a document is: data path -> 1-based line, col."""
+
+    shown: str
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def value(self, path: Path_) -> Location:
+        """The location of the value at path, or of its nearest ancestor that has one."""
+        for n in range(len(path), -1, -1):
+            if path[:n] in self.values:
+                return Location(self.shown, *self.values[path[:n]])
+        return Location(self.shown, 1, 1)
+
+    def key(self, path: Path_) -> Location:
+        """The location of a mapping key, falling back to its value."""
+        if path in self.keys:
+            return Location(self.shown, *self.keys[path])
+        return self.value(path)
+
+
+def _mark(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def parse_yaml(text: str, shown: str) -> tuple[Any, Positions]:
+    """One YAML document -> plain data (dict, list, str, int, float, bool, None) and positions."""
+    pos = Positions(shown)
+    try:
+        _check_events(text, shown)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None, pos
+            builder = _Builder(loader, pos)
+            return builder.build(node, (), 0, frozenset()), pos
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        raise ProblemsError([_yaml_problem(exc, shown)]) from None
+    except yaml.YAMLError as exc:  # ReaderError carries an offset, not a mark
+        raise ProblemsError([_reader_problem(exc, text, shown)]) from None
+
+
+def _check_events(text: str, shown: str) -> None:
+    """Refuse several documents and deep nesting before building anything (the composer is recursive)."""
+    depth = 0
+    documents = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise ProblemsError(
+                    [
+                        Problem(
+                            Location(shown, *_mark(event.start_mark)), "more than one YAML document; a checklist is one"
+                        )
+                    ]
+                )
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ProblemsError(
+                    [Problem(Location(shown, *_mark(event.start_mark)), f"nested deeper than {MAX_DEPTH} levels")]
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+class _Builder:
+    """Builds plain data from the node graph, counting nodes so that alias bombs stop early."""
+
+    def __init__(self, loader: _Loader, pos: Positions) -> None:
+        self.loader = loader
+        self.pos = pos
+        self.count = 0
+
+    def _fail(self, node: yaml.Node, message: str) -> ProblemsError:
+        return ProblemsError([Problem(Location(self.pos.shown, *_mark(node.start_mark)), message)])
+
+    def build(self, node: yaml.Node, path: Path_, depth: int, ancestors: frozenset[int]) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self._fail(node, f"document expands to more than {MAX_NODES} values (alias bomb?)")
+        if depth > MAX_DEPTH:
+            raise self._fail(node, f"nested deeper than {MAX_DEPTH} levels (through aliases)")
+        if id(node) in ancestors:
+            raise self._fail(node, "recursive alias: a value contains itself")
+        self.pos.values.setdefault(path, _mark(node.start_mark))
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag not in _SCALAR_TAGS:
+                raise self._fail(node, f"unsupported tag '{_short_tag(node.tag)}'; checklists are plain YAML")
+            return self.loader.construct_object(node, deep=True)
+        inner = ancestors | {id(node)}
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                raise self._fail(node, f"unsupported tag '{_short_tag(node.tag)}'; checklists are plain YAML")
+            return [self.build(child, (*path, i), depth + 1, inner) for i, child in enumerate(node.value)]
+        assert isinstance(node, yaml.MappingNode)
+        if node.tag != _MAP_TAG:
+            raise self._fail(node, f"unsupported tag '{_short_tag(node.tag)}'; checklists are plain YAML")
+        out: dict[str, Any] = {}
+        first_seen: dict[str, tuple[int, int]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<":
+                    raise self._fail(key_node, "merge keys ('<<') are not supported; write the keys out")
+                raise self._fail(key_node, "mapping keys must be plain strings")
+            key = key_node.value
+            if key in first_seen:
+                line = first_seen[key][0]
+                raise self._fail(key_node, f"duplicate key '{key}' (first at line {line})")
+            first_seen[key] = _mark(key_node.start_mark)
+            self.pos.keys[(*path, key)] = _mark(key_node.start_mark)
+            out[key] = self.build(value_node, (*path, key), depth + 1, inner)
+        return out
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    where = Location(shown, *_mark(mark))
+    problem = (exc.problem or "").strip()
+    if "'\\t'" in problem or "tab" in problem.lower():
+        return Problem(where, "YAML syntax error: tab character; indent with spaces")
+    if problem.startswith("found unhashable key"):
+        return Problem(where, "mapping keys must be plain strings")
+    message = f"YAML syntax error: {problem}"
+    if exc.context:
+        message += f" ({exc.context.strip()}"
+        if exc.context_mark is not None and exc.context_mark is not mark:
+            message += f" at line {exc.context_mark.line + 1}"
+        message += ")"
+    if "found undefined alias" in problem:
+        message = f"YAML syntax error: {problem}"
+    return Problem(where, message)
+
+
+def _reader_problem(exc: yaml.YAMLError, text: str, shown: str) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return Problem(Location(shown, line, col), f"control character #x{char:04x} is not allowed in a checklist")
+    return Problem(Location(shown), f"YAML error: {exc}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation errors -> problems
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    return Checklist.model_json_schema(by_alias=True)
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = _schema()["$defs"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def _schema_at(data: Any, path: Path_) -> dict[str, Any] | None:
+    """The JSON schema node of the value at path (following the kind: discriminator)."""
+    node: dict[str, Any] | None = _schema()
+    cur = data
+    for part in path:
+        if node is None:
+            return None
+        node = _pick(_resolve(node), cur)
+        if node is None:
+            return None
+        if isinstance(part, str) and "properties" in node:
+            node = node["properties"].get(part)
+        elif isinstance(part, str) and isinstance(node.get("additionalProperties"), dict):
+            node = node["additionalProperties"]
+        elif isinstance(part, int) and "items" in node:
+            node = node["items"]
+        else:
+            return None
+        cur = (
+            cur.get(part)
+            if isinstance(cur, dict)
+            else cur[part]
+            if isinstance(cur, list) and isinstance(part, int) and part < len(cur)
+            else None
+        )
+    return _pick(_resolve(node), cur) if node is not None else None
+
+
+def _pick(node: dict[str, Any], value: Any) -> dict[str, Any] | None:
+    """Choose the branch of a union that fits the value (by its kind:, or by its shape)."""
+    node = _resolve(node)
+    if "discriminator" in node and isinstance(value, dict):
+        ref = node["discriminator"]["mapping"].get(value.get("kind"))
+        return _resolve({"$ref": ref}) if ref else None
+    for key in ("anyOf", "oneOf"):
+        if key in node:
+            for branch in node[key]:
+                branch = _resolve(branch)
+                if isinstance(value, dict) and ("properties" in branch or "additionalProperties" in branch):
+                    return branch
+                if isinstance(value, list) and "items" in branch:
+                    return branch
+                if "discriminator" in branch:
+                    return _pick(branch, value)
+            return None
+    return node
+
+
+def _keys_at(data: Any, path: Path_) -> list[str]:
+    node = _schema_at(data, path)
+    return list(node.get("properties", {})) if node else []
+
+
+def dotted(path: Path_) -> str:
+    """`('items', 2, 'evidence', 0, 'kind')` -> `items[2].evidence[0].kind`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+def _data_path(data: Any, loc: tuple[str | int, ...]) -> tuple[Path_, bool]:
+    """Map a pydantic loc to a path in the data, dropping union tags; True when it reaches a real value."""
+    path: list[str | int] = []
+    cur = data
+    found = True
+    for part in loc:
+        if isinstance(cur, dict):
+            if part in cur:
+                path.append(part)
+                cur = cur[part]
+            elif isinstance(part, str) and cur.get("kind") == part:
+                continue  # the discriminated union's tag
+            else:
+                path.append(part)
+                cur = None
+                found = False
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            path.append(part)
+            cur = cur[part]
+        else:
+            # union member names (str, int, list[...]) or validator names: not part of the data
+            continue
+    return tuple(path), found
+
+
+_TYPE_WORDS = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "int_parsing": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "none_required": "null",
+}
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"integer {value}"
+    if isinstance(value, float):
+        return f"number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"string '{shown}'"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str:
+    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f". Did you mean '{match[0]}'?" if match else ""
+
+
+def validation_problems(exc: ValidationError, data: Any, pos: Positions) -> list[Problem]:
+    """Turn pydantic's errors into one problem per place, in document order."""
+    grouped: dict[Path_, list[dict[str, Any]]] = {}
+    for err in exc.errors(include_url=False):
+        path, _ = _data_path(data, tuple(err["loc"]))
+        grouped.setdefault(path, []).append(dict(err))
+    problems = []
+    for path, errs in grouped.items():
+        problems.append(_problem_for(path, errs, data, pos))
+    problems.sort(key=lambda p: (p.where.line, p.where.col, p.field))
+    return problems
+
+
+def _problem_for(path: Path_, errs: list[dict[str, Any]], data: Any, pos: Positions) -> Problem:
+    field_name = dotted(path)
+    types = [e["type"] for e in errs]
+    first = errs[0]
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        key = str(path[-1])
+        allowed = _keys_at(data, path[:-1])
+        hints = (f"allowed keys here: {', '.join(allowed)}",) if allowed else ()
+        return Problem(pos.key(path), f"unknown key '{key}'{_did_you_mean(key, allowed)}", dotted(path), hints)
+    if kind == "missing":
+        key = str(path[-1])
+        return Problem(pos.value(path[:-1]), f"missing required key '{key}'", dotted(path[:-1]) or "", ())
+    if kind == "union_tag_invalid":
+        tag = first["ctx"]["tag"]
+        return Problem(
+            pos.value((*path, "kind")),
+            f"unknown kind '{tag}'{_did_you_mean(tag, EVIDENCE_KINDS)}",
+            dotted((*path, "kind")),
+            ("`gate schema` lists every evidence kind",),
+        )
+    if kind == "union_tag_not_found":
+        return Problem(
+            pos.value(path),
+            "missing required key 'kind'",
+            field_name,
+            (f"kinds: {', '.join(EVIDENCE_KINDS)}",),
+        )
+    if all(t in _TYPE_WORDS for t in types):
+        words = list(dict.fromkeys(_TYPE_WORDS[t] for t in types))
+        expected = " or ".join(words)
+        return Problem(pos.value(path), f"expected {expected}, got {_describe(first['input'])}", field_name)
+    # Prefer the most specific error when a union produced several.
+    for err in errs:
+        if err["type"] not in _TYPE_WORDS:
+            first = err
+            break
+    return Problem(pos.value(path), _message(first), field_name)
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    if kind == "literal_error":
+        expected = ctx.get("expected", "")
+        options = re.findall(r"'([^']*)'", expected)
+        got = _describe(value)
+        hint = _did_you_mean(value, options) if isinstance(value, str) else ""
+        return f"expected one of {', '.join(repr(o) for o in options)}, got {got}{hint}"
+    if kind == "string_pattern_mismatch":
+        if ctx.get("pattern") == SLUG_PATTERN:
+            return (
+                f"'{value}' is not a valid id: use lower-case letters, digits, '.', '_' and '-', "
+                "starting with a letter or digit"
+            )
+        return f"'{value}' does not match the pattern {ctx.get('pattern')}"
+    if kind == "too_short":
+        if isinstance(value, (list, dict)) and not value:
+            return "must not be empty"
+        if isinstance(value, str):
+            return "must not be empty"
+        return f"needs at least {ctx.get('min_length')} entries"
+    if kind in ("too_long", "string_too_long"):
+        return f"too long (at most {ctx.get('max_length')})"
+    if kind == "string_too_short":
+        return "must not be empty"
+    for op, word in (
+        ("greater_than_equal", ">="),
+        ("greater_than", ">"),
+        ("less_than_equal", "<="),
+        ("less_than", "<"),
+    ):
+        if kind == op:
+            bound = next(iter(ctx.values()), "?")
+            return f"must be {word} {bound}, got {_describe(value)}"
+    if kind in ("value_error", "assertion_error"):
+        msg = str(err["msg"])
+        for prefix in ("Value error, ", "Assertion failed, "):
+            msg = msg.removeprefix(prefix)
+        return msg
+    if kind in ("finite_number",):
+        return "must be a finite number"
+    msg = str(err["msg"])
+    return msg[:1].lower() + msg[1:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading one file, then resolving includes
+
+
+@dataclass(frozen=True)
+class ChecklistFile:
+    """One validated checklist file, before includes are merged."""
+
+    path: Path
+    shown: str
+    checklist: Checklist
+    positions: Positions
+
+
+@dataclass(frozen=True)
+class LoadedChecklist:
+    """A checklist with its includes merged, its digest, and where each item came from."""
+
+    checklist: Checklist
+    """The resolved checklist (include: emptied, included items, roles and stages merged)."""
+    path: Path
+    shown: str
+    digest: str
+    item_locations: dict[str, Location]
+    """Item id -> the file, line and column where it is defined."""
+    includes: tuple[str, ...]
+    """Every file included, transitively, as shown paths, in load order."""
+    root: Path
+
+
+def find_root(path: Path) -> Path:
+    """The folder includes must stay inside: the enclosing git work tree, else the checklist's folder."""
+    start = path.absolute().parent
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def load_file(path: Path, shown: str | None = None, *, max_bytes: int = MAX_BYTES) -> ChecklistFile:
+    """Read, parse and validate one checklist file (no includes), with the per-file rules."""
+    shown = shown if shown is not None else display_path(path)
+    text = read_text(path, shown, max_bytes=max_bytes, what="checklist")
+    data, pos = parse_yaml(text, shown)
+    if data is None:
+        raise ProblemsError(
+            [
+                Problem(
+                    Location(shown, 1, 1),
+                    "empty file; a checklist needs id, version, title, owner, release_role and items",
+                )
+            ]
+        )
+    if not isinstance(data, dict):
+        raise ProblemsError([Problem(pos.value(()), f"the top level must be a mapping, got {_describe(data)}")])
+    try:
+        checklist = Checklist.model_validate(data)
+    except ValidationError as exc:
+        raise ProblemsError(validation_problems(exc, data, pos)) from None
+    problems = list(_file_rules(checklist, pos))
+    if problems:
+        raise ProblemsError(problems)
+    return ChecklistFile(path, shown, checklist, pos)
+
+
+def _file_rules(cl: Checklist, pos: Positions) -> Iterator[Problem]:
+    """Rules within one file: defined roles and stages, unique ids, valid JMESPath."""
+    roles = sorted(cl.roles)
+    hint = (f"defined roles: {', '.join(roles)}",) if roles else ("define it under roles:",)
+    for key in ("owner", "release_role"):
+        role = getattr(cl, key)
+        if role not in cl.roles:
+            yield Problem(pos.value((key,)), f"undefined role '{role}'{_did_you_mean(role, roles)}", key, hint)
+    seen: dict[str, int] = {}
+    for i, item in enumerate(cl.items):
+        base: Path_ = ("items", i)
+        if item.id in seen:
+            first = pos.value(("items", seen[item.id], "id"))
+            yield Problem(
+                pos.value((*base, "id")),
+                f"duplicate item id '{item.id}' (first at line {first.line})",
+                dotted((*base, "id")),
+            )
+        else:
+            seen[item.id] = i
+        for s, stage in enumerate(item.stages or []):
+            if stage not in cl.stages:
+                declared = ", ".join(cl.stages) or "none"
+                yield Problem(
+                    pos.value((*base, "stages", s)),
+                    f"undefined stage '{stage}'{_did_you_mean(stage, cl.stages)}",
+                    dotted((*base, "stages", s)),
+                    (f"declared stages: {declared}",),
+                )
+        for r, req in enumerate(item.signoff):
+            if req.role not in cl.roles:
+                p = (*base, "signoff", r, "role")
+                yield Problem(
+                    pos.value(p), f"undefined role '{req.role}'{_did_you_mean(req.role, roles)}", dotted(p), hint
+                )
+        if item.waiver is not None:
+            for r, role in enumerate(item.waiver.roles):
+                if role not in cl.roles:
+                    p = (*base, "waiver", "roles", r)
+                    yield Problem(pos.value(p), f"undefined role '{role}'{_did_you_mean(role, roles)}", dotted(p), hint)
+        for e, spec in enumerate(item.evidence):
+            expressions: list[tuple[str, str]] = []
+            if isinstance(spec, (ConfigSpec, JsonSpec)):
+                expressions.append(("query", spec.query))
+            if isinstance(spec, DigestSpec) and spec.key is not None:
+                expressions.append(("key", spec.key))
+            for name, expr in expressions:
+                try:
+                    jmespath.compile(expr)
+                except jmespath.exceptions.JMESPathError as exc:
+                    p = (*base, "evidence", e, name)
+                    reason = str(exc).splitlines()[0]
+                    yield Problem(pos.value(p), f"invalid JMESPath expression '{expr}': {reason}", dotted(p))
+
+
+def load(path: Path, *, root: Path | None = None, max_bytes: int = MAX_BYTES) -> LoadedChecklist:
+    """Load a checklist and its includes. Raises ProblemsError listing every problem found."""
+    root = (root or find_root(path)).resolve()
+    top = load_file(path, max_bytes=max_bytes)
+    files: list[ChecklistFile] = []
+    problems: list[Problem] = []
+    _collect(top, root, max_bytes, (top.path.resolve(),), files, problems, set())
+    if problems:
+        raise ProblemsError(problems)
+    return _merge(top, files, root)
+
+
+def _collect(
+    current: ChecklistFile,
+    root: Path,
+    max_bytes: int,
+    stack: tuple[Path, ...],
+    out: list[ChecklistFile],
+    problems: list[Problem],
+    done: set[Path],
+) -> None:
+    """Depth-first include resolution: each file once, cycles and escapes refused."""
+    for i, entry in enumerate(current.checklist.include):
+        where = current.positions.value(("include", i))
+        field_name = f"include[{i}]"
+        target = current.path.parent / entry
+        resolved = target.resolve()
+        try:
+            resolved.relative_to(root)
+        except ValueError:
+            problems.append(Problem(where, f"include '{entry}' escapes the repository root", field_name))
+            continue
+        if resolved in stack:
+            chain = " -> ".join(display_path(p) for p in (*stack[stack.index(resolved) :], resolved))
+            problems.append(Problem(where, f"include cycle: {chain}", field_name))
+            continue
+        if resolved in done:
+            continue  # a diamond: the file is already merged once
+        if len(stack) >= MAX_INCLUDE_DEPTH:
+            problems.append(Problem(where, f"includes nested deeper than {MAX_INCLUDE_DEPTH} files", field_name))
+            continue
+        if target.is_dir():
+            problems.append(Problem(where, f"include '{entry}' is a folder; name a checklist file", field_name))
+            continue
+        if not target.exists():
+            problems.append(Problem(where, f"include '{entry}' not found", field_name))
+            continue
+        try:
+            child = load_file(target, max_bytes=max_bytes)
+        except ProblemsError as exc:
+            problems.extend(exc.problems)
+            continue
+        done.add(resolved)
+        _collect(child, root, max_bytes, (*stack, resolved), out, problems, done)
+        out.append(child)
+
+
+def _merge(top: ChecklistFile, included: list[ChecklistFile], root: Path) -> LoadedChecklist:
+    """Union of items, roles and stages. Duplicate ids and conflicting role definitions are errors."""
+    problems: list[Problem] = []
+    roles: dict[str, RoleDef] = {}
+    role_where: dict[str, Location] = {}
+    stages: list[str] = []
+    items: list[Item] = []
+    item_where: dict[str, Location] = {}
+    for f in (*included, top):
+        for name, definition in f.checklist.roles.items():
+            where = f.positions.key(("roles", name))
+            if name in roles and roles[name] != definition:
+                problems.append(
+                    Problem(
+                        where,
+                        f"role '{name}' is defined differently in {role_where[name].path}:{role_where[name].line}",
+                        f"roles.{name}",
+                        ("an included role must have the same definition everywhere",),
+                    )
+                )
+            elif name not in roles:
+                roles[name] = definition
+                role_where[name] = where
+        for stage in f.checklist.stages:
+            if stage not in stages:
+                stages.append(stage)
+    for f in (*included, top):
+        for i, item in enumerate(f.checklist.items):
+            where = f.positions.value(("items", i, "id"))
+            if item.id in item_where:
+                first = item_where[item.id]
+                if first.path != where.path:
+                    problems.append(
+                        Problem(where, f"duplicate item id '{item.id}' (also in {first})", f"items[{i}].id")
+                    )
+                continue
+            item_where[item.id] = where
+            items.append(item)
+    if not items:
+        problems.append(Problem(Location(top.shown, 1, 1), "the checklist has no items", "items"))
+    if problems:
+        raise ProblemsError(problems)
+    resolved = top.checklist.model_copy(update={"roles": roles, "stages": stages, "items": items, "include": []})
+    # Re-validate so the merged model obeys the same rules as a file (model_copy skips validation).
+    resolved = Checklist.model_validate(resolved.model_dump(by_alias=True))
+    return LoadedChecklist(
+        checklist=resolved,
+        path=top.path,
+        shown=top.shown,
+        digest=checklist_digest(resolved),
+        item_locations=item_where,
+        includes=tuple(f.shown for f in included),
+        root=root,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Lint
+
+
+def lint_targets(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
+    """The checklist files named or found under folders (`*.yaml`/`*.yml` outside `examples/` folders)."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for p in paths:
+        if p.is_dir():
+            for found in sorted(p.rglob("*")):
+                rel = found.relative_to(p)
+                if found.suffix in (".yaml", ".yml") and "examples" not in rel.parts[:-1] and found.is_file():
+                    files.append(found)
+        elif p.exists() or p.is_symlink():
+            files.append(p)
+        else:
+            problems.append(Problem(Location(display_path(p)), "no such file or folder"))
+    return files, problems
+
+
+def lint(paths: Iterable[Path], *, max_bytes: int = MAX_BYTES) -> tuple[list[Path], list[Problem]]:
+    """Load every checklist under paths; return the files linted and every problem, each once."""
+    files, problems = lint_targets(paths)
+    seen = {str(p) for p in problems}
+    for f in files:
+        try:
+            load(f, max_bytes=max_bytes)
+        except ProblemsError as exc:
+            for problem in exc.problems:
+                if str(problem) not in seen:
+                    seen.add(str(problem))
+                    problems.append(problem)
+    return files, problems
