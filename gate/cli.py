@@ -33,11 +33,26 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so main() owns every exit code."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise _ArgError(f"{self.prog}: {message}")
+        # main() prints "gate: error: ..."; name only the subcommand, not "gate" a second time.
+        command = self.prog.removeprefix("gate").strip()
+        raise _ArgError(f"{command}: {message}" if command else message, prog=self.prog)
 
 
 class _ArgError(Exception):
-    pass
+    def __init__(self, message: str, *, prog: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+
+
+def _byte_count(text: str) -> int:
+    """--max-bytes: a positive integer (0 or less would refuse every file with a confusing message)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number of bytes, got '{text}'")
+    return value
 
 
 def _print_problem(problem: Problem, out: TextIO) -> None:
@@ -93,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("paths", nargs="+", metavar="PATH", help="checklist files or folders")
     lint.add_argument(
         "--max-bytes",
-        type=int,
+        type=_byte_count,
         default=2 * 1024 * 1024,
         metavar="N",
         help="size cap per checklist file (default 2 MiB)",
@@ -123,7 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else ExitCode.USAGE
     except _ArgError as exc:
         print(f"gate: error: {exc}", file=sys.stderr)
-        print("  hint: `gate --help` lists the commands", file=sys.stderr)
+        if exc.prog == parser.prog:
+            print(f"  hint: `{exc.prog} --help` lists the commands", file=sys.stderr)
+        else:
+            print(f"  hint: `{exc.prog} --help` shows its usage", file=sys.stderr)
         return ExitCode.USAGE
     except ProblemsError as exc:
         if debug:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from typing import Annotated, Any, Literal, Self
 
@@ -18,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictFloat,
     StrictInt,
     StrictStr,
     model_serializer,
@@ -94,9 +96,26 @@ class Model(BaseModel):
 # ---------------------------------------------------------------------------------------------
 # Assertions (config and json evidence)
 
-Scalar = StrictStr | StrictBool | StrictInt | float | None
-Value = Scalar | list[Any] | dict[str, Any]
-Number = StrictInt | float
+# Strict throughout: a quoted "5" or a boolean is not silently turned into the number 5.0 or 1.0.
+Scalar = StrictStr | StrictBool | StrictInt | StrictFloat | None
+
+
+def _finite(value: Any) -> Any:
+    """Numbers nested in lists and mappings must be finite too: NaN and infinities have no JSON form, and
+    serialised as null they would give `equals: [.nan]` the digest of `equals: [null]`."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number (no .inf or .nan, also inside lists and mappings)")
+    if isinstance(value, list):
+        for element in value:
+            _finite(element)
+    elif isinstance(value, dict):
+        for element in value.values():
+            _finite(element)
+    return value
+
+
+Value = Annotated[Scalar | list[Any] | dict[str, Any], AfterValidator(_finite)]
+Number = StrictInt | StrictFloat
 OPERATORS = (
     "equals",
     "not_equals",
@@ -570,8 +589,8 @@ class Item(Model):
     """Why this matters (the incident, the risk)."""
     severity: Severity = "blocker"
     """Orders the report and the sign-off work; every FAIL or ERROR blocks whatever the severity."""
-    stages: Annotated[list[Slug], BeforeValidator(_one_or_many)] | None = None
-    """Stages the item runs in (declared at the top); every stage when not given."""
+    stages: Annotated[list[Slug], BeforeValidator(_one_or_many), Field(min_length=1)] | None = None
+    """Stages the item runs in (declared at the top); every stage when not given; never empty."""
     evidence: Annotated[list[EvidenceSpec], Field(min_length=1)]
     """What must hold; all entries must PASS."""
     signoff: list[SignoffRequirement] = []

@@ -55,3 +55,18 @@ def write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-u
         return first
 
     return _write
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A factory for real git repositories under tmp_path (fixed authors and dates)."""
+    from tests.builders import make_repo
+
+    count = 0
+
+    def _make(name: str | None = None):  # type: ignore[no-untyped-def]
+        nonlocal count
+        count += 1
+        return make_repo(tmp_path / (name or f"repo{count}"))
+
+    return _make

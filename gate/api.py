@@ -1,0 +1,99 @@
+"""The Python API for launchers and notebooks: load(), check(). Returns data or raises GateError; never prints.
+
+    from gate import api
+    report = api.check("checklists/cot-isolation.yaml", repo=".", artifacts="ci-out", stage="pre-training")
+    if report.verdict != "passed": raise SystemExit(report.blocking)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+import re
+from datetime import datetime
+from pathlib import Path
+
+from gate import engine, loader
+from gate.errors import GateError
+from gate.evidence.context import RepoView, build_context
+from gate.loader import LoadedChecklist
+from gate.model import RELEASE_ID_PATTERN
+from gate.results import Report
+
+
+
+
+class SignoffRequiredError(GateError):
+    """Selected items need sign-off and the run was not --evidence-only."""
+
+
+def load(checklist: Path | str) -> LoadedChecklist:
+    """Load and resolve a checklist; raises ProblemsError (a GateError) listing every problem."""
+    return loader.load(Path(checklist))
+
+
+def check(
+    checklist: Path | str,
+    *,
+    repo: Path | str | None = ".",
+    artifacts: Path | str | None = None,
+    subjects: Sequence[Path | str] = (),
+    release_ref: str | None = None,
+    release: str | None = None,
+    stage: str | None = None,
+    evidence_only: bool = False,
+    use_manifest: bool = True,
+    allow_commands: bool = False,
+    debug: bool = False,
+    now: datetime | None = None,
+) -> Report:
+    """Evaluate a checklist against a repository, its artifacts and subjects. Raises GateError on bad input."""
+    if release is not None and not re.fullmatch(RELEASE_ID_PATTERN, release):
+        raise GateError(f"invalid release id '{release}'", hint="release ids match [A-Za-z0-9][A-Za-z0-9._-]*")
+    loaded = load(checklist)
+    items = engine.select_items(loaded, stage)
+    needs_signoff = [i.id for i in items if i.signoff]
+    if needs_signoff and not evidence_only:
+        shown = ", ".join(needs_signoff[:5]) + (" ..." if len(needs_signoff) > 5 else "")
+        raise SignoffRequiredError(
+            f"{len(needs_signoff)} selected item(s) need sign-off ({shown}) and this version of gate cannot "
+            "check sign-offs yet",
+            hint="pass --evidence-only to check the evidence alone (the report will say sign-offs were not checked)",
+        )
+    ctx = build_context(
+        repo=Path(repo) if repo is not None else None,
+        artifacts=Path(artifacts) if artifacts is not None else None,
+        subjects=[Path(s) for s in subjects],
+        release_ref=release_ref,
+        release=release,
+        use_manifest=use_manifest,
+        allow_commands=allow_commands,
+        now=now,
+    )
+    shown = loaded.shown
+    if ctx.repo is not None:
+        shown = _checklist_in_repo(loaded, ctx.repo) or shown
+    return engine.evaluate(loaded, ctx, stage=stage, evidence_only=evidence_only, debug=debug, checklist_path=shown)
+
+
+def _checklist_in_repo(loaded: LoadedChecklist, view: RepoView) -> str | None:
+    """A checklist inside the repository is read as of the release commit: committed and unmodified."""
+    root = view.root.resolve()
+    try:
+        rel = loaded.path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None
+    for path in [loaded.path, *(Path(p) for p in loaded.includes)]:
+        r = path.resolve().relative_to(root).as_posix() if path.resolve().is_relative_to(root) else None
+        if r is None:
+            continue
+        if r not in view.tree:
+            raise GateError(
+                f"checklist {r} is not committed at the release commit {view.commit[:12]}",
+                hint="commit the checklist: gate reads checklists as of the release commit",
+            )
+        if r in view.changed:
+            raise GateError(
+                f"checklist {r} differs from the release commit {view.commit[:12]}",
+                hint="commit the change (gate reads checklists as of the release commit), or use `gate lint` while editing",
+            )
+    return rel

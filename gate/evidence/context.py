@@ -1,0 +1,390 @@
+"""What collectors may read, and the rules for reading it (DESIGN "Where evidence is read").
+
+`Context` hands collectors three roots: the repository at the release commit (tracked, unmodified files
+only), the artifacts folder (verified against gate-artifacts.json), and the subject files. Every read
+goes through here, so no collector can escape a root, follow a symlink out, read a FIFO, or use a stale
+artifact. Problems raise EvidenceUnavailable, which the engine turns into ERROR.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import pathspec
+
+from gate import gitrepo
+from gate.errors import EvidenceUnavailable, GateError
+
+MANIFEST_NAME = "gate-artifacts.json"
+MANIFEST_SCHEMA_VERSION = 1
+CHUNK = 1 << 20
+MAX_SMALL_FILE = 64 * 1024 * 1024
+"""Files read whole (configs, JSON documents, source) are capped; logs and XML are streamed instead."""
+
+
+def compile_globs(globs: Iterable[str]) -> pathspec.PathSpec:
+    """Gitignore-style globs: a pattern without '/' matches at any depth, '**' spans folders, '!' excludes."""
+    return pathspec.GitIgnoreSpec.from_lines(list(globs))
+
+
+def _glob_text(globs: Iterable[str]) -> str:
+    return ", ".join(f"'{g}'" for g in globs)
+
+
+def _regular_inside(root: Path, rel: str, label: str) -> Path:
+    """root/rel if it is a regular file inside root (a symlink may point inside only)."""
+    if rel.startswith("/") or ".." in rel.split("/"):
+        raise EvidenceUnavailable(f"path '{rel}' escapes the {label} root", where=rel)
+    path = root / rel
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        raise EvidenceUnavailable(f"{rel} does not exist", where=rel) from None
+    except OSError as exc:
+        raise EvidenceUnavailable(f"cannot read {rel}: {exc.strerror}", where=rel) from None
+    if stat.S_ISLNK(st.st_mode):
+        target = path.resolve()
+        try:
+            target.relative_to(root.resolve())
+        except ValueError:
+            raise EvidenceUnavailable(f"{rel} is a symlink leading out of the {label} root", where=rel) from None
+        try:
+            st = target.stat()
+        except OSError:
+            raise EvidenceUnavailable(f"{rel} is a broken symlink", where=rel) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise EvidenceUnavailable(f"{rel} is not a regular file; refusing to read it", where=rel)
+    # A folder on the way may itself be a symlink leading out.
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise EvidenceUnavailable(f"{rel} leads out of the {label} root through a symlink", where=rel) from None
+    return path
+
+
+class HashingReader(io.RawIOBase):
+    """A binary stream that hashes what passes through; `finish()` reads the rest and checks the digest."""
+
+    def __init__(self, path: Path, rel: str, expected: str | None, what: str) -> None:
+        super().__init__()
+        self._fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in close()
+        self._hash = hashlib.sha256()
+        self._rel = rel
+        self._expected = expected
+        self._what = what
+        self.size = 0
+        self.sha256: str | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._fh.readinto(buffer)
+        if n:
+            self._hash.update(memoryview(buffer)[:n])
+            self.size += n
+        return n or 0
+
+    def finish(self) -> str:
+        """Hash to the end of the file; ERROR (stale) when the digest differs from the manifest."""
+        if self.sha256 is None:
+            while chunk := self._fh.read(CHUNK):
+                self._hash.update(chunk)
+                self.size += len(chunk)
+            self.sha256 = self._hash.hexdigest()
+        if self._expected is not None and self.sha256 != self._expected:
+            raise EvidenceUnavailable(
+                f"stale artifact: {self._rel} has sha256 {self.sha256[:12]}, {MANIFEST_NAME} recorded "
+                f"{self._expected[:12]}",
+                where=self._rel,
+            )
+        return self.sha256
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+    def __enter__(self) -> HashingReader:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        try:
+            if kind is None:
+                self.finish()
+        finally:
+            self.close()
+
+
+class RepoView:
+    """The repository at the release commit: tracked files only, unmodified in the work tree."""
+
+    def __init__(self, root: Path, commit: str) -> None:
+        self.root = root
+        self.commit = commit
+        self.tree = gitrepo.tree(root, commit)
+        self.changed = gitrepo.changed_since(root, commit)
+        self.untracked = gitrepo.untracked(root)
+
+    def match(self, globs: list[str], *, include_gate: bool = False) -> list[str]:
+        """Tracked files at the release commit matching the globs, sorted; an untracked match is ERROR."""
+        spec = compile_globs(globs)
+        stray = sorted(p for p in self.untracked if spec.match_file(p) and not p.startswith(".gate/"))
+        if stray:
+            raise EvidenceUnavailable(
+                f"{stray[0]} matches {_glob_text(globs)} but is not committed; only committed files are evidence",
+                where=stray[0],
+            )
+        return sorted(
+            p for p in self.tree if spec.match_file(p) and (include_gate or not p.startswith(".gate/"))
+        )
+
+    def check_readable(self, rel: str) -> Path:
+        """The path of a tracked, unmodified, regular file inside the repository."""
+        if rel not in self.tree:
+            if rel in self.untracked:
+                raise EvidenceUnavailable(f"{rel} is not committed; only committed files are evidence", where=rel)
+            raise EvidenceUnavailable(f"{rel} is not in the release commit {self.commit[:12]}", where=rel)
+        if rel in self.changed:
+            raise EvidenceUnavailable(
+                f"{rel} differs from the release commit {self.commit[:12]} (modified, staged or deleted)",
+                where=rel,
+            )
+        return _regular_inside(self.root, rel, "repository")
+
+    def read_bytes(self, rel: str, *, max_bytes: int = MAX_SMALL_FILE) -> tuple[bytes, str]:
+        """A small file's bytes and sha256."""
+        path = self.check_readable(rel)
+        return _read_small(path, rel, max_bytes)
+
+    def open(self, rel: str) -> HashingReader:
+        """Stream a repository file (hash available after finish())."""
+        return HashingReader(self.check_readable(rel), rel, None, "repository file")
+
+
+def _read_small(path: Path, rel: str, max_bytes: int) -> tuple[bytes, str]:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise EvidenceUnavailable(f"cannot read {rel}: {exc.strerror}", where=rel) from None
+    if len(data) > max_bytes:
+        raise EvidenceUnavailable(f"{rel} is over the {max_bytes}-byte limit for this kind", where=rel)
+    return data, hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """gate-artifacts.json: the artifacts CI built, their sha256, and the commit they were built from."""
+
+    commit: str
+    artifacts: dict[str, str]
+
+    @classmethod
+    def parse(cls, data: bytes, shown: str) -> Manifest:
+        try:
+            doc = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise EvidenceUnavailable(f"{shown} is not valid JSON: {exc}", where=shown) from None
+        if not isinstance(doc, dict) or doc.get("schema_version") != MANIFEST_SCHEMA_VERSION:
+            raise EvidenceUnavailable(f"{shown}: unknown format (schema_version must be 1)", where=shown)
+        commit, artifacts = doc.get("commit"), doc.get("artifacts")
+        if not isinstance(commit, str) or not isinstance(artifacts, dict):
+            raise EvidenceUnavailable(f"{shown}: needs 'commit' and 'artifacts'", where=shown)
+        out: dict[str, str] = {}
+        for rel, entry in artifacts.items():
+            sha = entry.get("sha256") if isinstance(entry, dict) else None
+            if not isinstance(sha, str) or len(sha) != 64:
+                raise EvidenceUnavailable(f"{shown}: artifacts['{rel}'] has no valid sha256", where=shown)
+            out[rel] = sha
+        return cls(commit=commit, artifacts=out)
+
+
+class ArtifactsView:
+    """The --artifacts folder, each file checked against gate-artifacts.json (unless --no-manifest)."""
+
+    def __init__(self, root: Path | None, *, release_commit: str | None, use_manifest: bool = True) -> None:
+        self.root = root
+        self.release_commit = release_commit
+        self.use_manifest = use_manifest
+        self._manifest: Manifest | None = None
+        self._files: list[str] | None = None
+
+    def _require_root(self) -> Path:
+        if self.root is None:
+            raise EvidenceUnavailable(
+                "no artifacts folder given; pass --artifacts DIR (the CI outputs for the release commit)"
+            )
+        if not self.root.is_dir():
+            raise EvidenceUnavailable(f"artifacts folder {self.root} does not exist")
+        return self.root
+
+    def manifest(self) -> Manifest | None:
+        """The manifest, checked against the release commit; None with --no-manifest."""
+        root = self._require_root()
+        if not self.use_manifest:
+            return None
+        if self._manifest is None:
+            path = root / MANIFEST_NAME
+            if not path.is_file() or path.is_symlink():
+                raise EvidenceUnavailable(
+                    f"no {MANIFEST_NAME} in the artifacts folder; run `gate artifacts record --artifacts DIR` in CI "
+                    "after building them, or pass --no-manifest to skip the check",
+                    where=MANIFEST_NAME,
+                )
+            data, _ = _read_small(path, MANIFEST_NAME, MAX_SMALL_FILE)
+            manifest = Manifest.parse(data, MANIFEST_NAME)
+            if self.release_commit is None:
+                raise EvidenceUnavailable(
+                    f"cannot tell whether the artifacts are stale: no release commit to compare {MANIFEST_NAME} with "
+                    "(pass --repo, or --no-manifest to skip the check)",
+                    where=MANIFEST_NAME,
+                )
+            if manifest.commit != self.release_commit:
+                raise EvidenceUnavailable(
+                    f"stale artifacts: {MANIFEST_NAME} records commit {manifest.commit[:12]}, the release commit is "
+                    f"{self.release_commit[:12]}; use the artifacts built from the release commit",
+                    where=MANIFEST_NAME,
+                )
+            self._manifest = manifest
+        return self._manifest
+
+    def files(self) -> list[str]:
+        """Every file (and symlink) under the root, relative POSIX paths, without the manifest."""
+        root = self._require_root()
+        if self._files is None:
+            found: list[str] = []
+            for folder, dirs, names in os.walk(root, followlinks=False):
+                base = Path(folder).relative_to(root)
+                for name in names + [d for d in dirs if (Path(folder) / d).is_symlink()]:
+                    rel = (base / name).as_posix()
+                    if rel != MANIFEST_NAME:
+                        found.append(rel)
+            self._files = sorted(found)
+        return self._files
+
+    def match(self, globs: list[str]) -> list[str]:
+        """Artifacts matching gitignore-style globs, sorted."""
+        spec = compile_globs(globs)
+        return [p for p in self.files() if spec.match_file(p)]
+
+    def open(self, rel: str) -> HashingReader:
+        """Stream an artifact; on finish its sha256 must equal the manifest's."""
+        root = self._require_root()
+        manifest = self.manifest()
+        path = _regular_inside(root, rel, "artifacts")
+        expected = None
+        if manifest is not None:
+            expected = manifest.artifacts.get(rel)
+            if expected is None:
+                raise EvidenceUnavailable(
+                    f"{rel} is not recorded in {MANIFEST_NAME}; it was not built by the recorded CI run", where=rel
+                )
+        return HashingReader(path, rel, expected, "artifact")
+
+    def read_bytes(self, rel: str, *, max_bytes: int = MAX_SMALL_FILE) -> tuple[bytes, str]:
+        """A small artifact's bytes and verified sha256."""
+        with self.open(rel) as fh:
+            data = fh.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise EvidenceUnavailable(f"{rel} is over the {max_bytes}-byte limit for this kind", where=rel)
+            sha = fh.finish()
+        return data, sha
+
+
+class SubjectsView:
+    """The --subject files (model weights). A spec names one by a path suffix, e.g. `model.safetensors`."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+
+    def find(self, name: str) -> tuple[Path, str]:
+        """The one subject whose path ends with `name` (whole components), and its shown name."""
+        want = tuple(name.split("/"))
+        hits = [p for p in self.paths if tuple(p.as_posix().split("/"))[-len(want) :] == want]
+        if not hits:
+            given = ", ".join(p.as_posix() for p in self.paths) or "none"
+            raise EvidenceUnavailable(f"no --subject file named '{name}' (given: {given})", where=name)
+        if len(hits) > 1:
+            raise EvidenceUnavailable(f"several --subject files end with '{name}'", where=name)
+        path = hits[0]
+        if not path.exists():
+            raise EvidenceUnavailable(f"subject {path.as_posix()} does not exist", where=name)
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise EvidenceUnavailable(f"subject {path.as_posix()} is not a regular file", where=name)
+        return path, name
+
+    def open(self, name: str) -> HashingReader:
+        path, shown = self.find(name)
+        return HashingReader(path, shown, None, "subject")
+
+
+@dataclass
+class Context:
+    """Everything a collector may read. Built once per check; shared read-only by collector threads."""
+
+    repo: RepoView | None
+    artifacts: ArtifactsView
+    subjects: SubjectsView = field(default_factory=lambda: SubjectsView([]))
+    release: str | None = None
+    allow_commands: bool = False
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    repo_problem: str | None = None
+    """Why there is no repository view (not a git work tree, no commit), shown as the ERROR."""
+
+    def need_repo(self) -> RepoView:
+        """The repository view, or ERROR saying why there is none."""
+        if self.repo is None:
+            raise EvidenceUnavailable(self.repo_problem or "no repository")
+        return self.repo
+
+
+Root = Literal["repo", "artifacts", "subject"]
+
+
+def build_context(
+    *,
+    repo: Path | None,
+    artifacts: Path | None,
+    subjects: list[Path] | None = None,
+    release_ref: str | None = None,
+    release: str | None = None,
+    use_manifest: bool = True,
+    allow_commands: bool = False,
+    now: datetime | None = None,
+) -> Context:
+    """Build the context for a check. A repository that cannot be read leaves repo evidence ERROR."""
+    view: RepoView | None = None
+    problem: str | None = None
+    if repo is not None:
+        try:
+            top = gitrepo.toplevel(repo)
+            commit = (
+                gitrepo.resolve_commit(top, release_ref) if release_ref else gitrepo.default_release_commit(top)
+            )
+            view = RepoView(top, commit)
+        except GateError as exc:
+            if release_ref:
+                raise  # an explicit --release-ref that does not resolve is a usage error
+            problem = exc.message
+    else:
+        problem = "no repository given (--repo)"
+    return Context(
+        repo=view,
+        artifacts=ArtifactsView(artifacts, release_commit=view.commit if view else None, use_manifest=use_manifest),
+        subjects=SubjectsView(subjects or []),
+        release=release,
+        allow_commands=allow_commands,
+        now=now or datetime.now(UTC),
+        repo_problem=problem,
+    )

@@ -1,0 +1,237 @@
+"""What a check produces: statuses, observations, evidence results, item results and the Report.
+
+Pure data (stdlib + pydantic). Collectors return `Evidence`; the engine assembles a `Report`; report
+formats and the API read it. Digests here follow DESIGN "Digests": no timestamps, no absolute paths.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from gate.model import SignoffRequirement, canonical_json, sha256_hex
+
+SCHEMA_VERSION = 1
+MAX_OBSERVATIONS = 200
+"""Observations kept per evidence entry; the rest are counted in `omitted` (the digest covers `read`)."""
+
+
+class Status(StrEnum):
+    """Evidence and item statuses. ERROR blocks exactly like FAIL; WAIVED is an item status only."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    ERROR = "ERROR"
+    WAIVED = "WAIVED"
+
+
+class Verdict(StrEnum):
+    """The outcome of a check, mapped to exit codes by the CLI."""
+
+    PASSED = "passed"
+    BLOCKED = "blocked"
+    PENDING = "awaiting-signoff"
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Observation(Result):
+    """One thing a collector saw, and where. `failing` marks the observations that make it FAIL."""
+
+    message: str
+    """What was seen, e.g. "grader.inputs contains 'reasoning'"."""
+    path: str | None = None
+    """Repo-relative (or artifacts-relative) POSIX path."""
+    root: Literal["repo", "artifacts", "subject"] | None = None
+    """Which root `path` is relative to."""
+    line: int | None = None
+    col: int | None = None
+    pointer: str | None = None
+    """A JSON pointer into the document, when the finding is at a value."""
+    commit: str | None = None
+    """A commit sha."""
+    author: str | None = None
+    """An author email."""
+    test: str | None = None
+    """A test id (classname::name)."""
+    rule: str | None = None
+    """A rule id (SARIF) or a canary id."""
+    failing: bool = True
+
+    @property
+    def where(self) -> str:
+        """`path:line:col`, `path:line`, `path`, or the commit, for humans."""
+        if self.path:
+            out = self.path
+            if self.line:
+                out += f":{self.line}"
+                if self.col:
+                    out += f":{self.col}"
+            return out
+        if self.commit:
+            return self.commit[:12]
+        return ""
+
+
+class Read(Result):
+    """Something evidence was read from: a file's content hash or a commit; goes into the evidence digest."""
+
+    path: str | None = None
+    root: Literal["repo", "artifacts", "subject"] | None = None
+    sha256: str | None = None
+    commit: str | None = None
+
+
+class Evidence(Result):
+    """The result of one evidence entry."""
+
+    kind: str
+    label: str | None = None
+    status: Status
+    summary: str
+    """One line: what was checked and what was found."""
+    observations: list[Observation] = []
+    omitted: int = 0
+    """Observations left out past MAX_OBSERVATIONS."""
+    fix: str | None = None
+    """How to clear a FAIL or ERROR."""
+    read: list[Read] = []
+    """Content hashes and commits read (sorted, unique)."""
+    emails: list[str] = []
+    """Author, committer and co-author emails of the commits read (lower-case), for independence."""
+    human_only: bool = False
+    """True for `manual` evidence: a person, not a machine, checks it."""
+
+
+def evidence(
+    kind: str,
+    status: Status,
+    summary: str,
+    observations: list[Observation] | None = None,
+    *,
+    label: str | None = None,
+    fix: str | None = None,
+    read: list[Read] | None = None,
+    emails: list[str] | None = None,
+    human_only: bool = False,
+) -> Evidence:
+    """Build an Evidence, capping observations and sorting what was read (stable digests)."""
+    obs = observations or []
+    uniq = {canonical_json(r.model_dump(mode="json")): r for r in (read or [])}
+    return Evidence(
+        kind=kind,
+        label=label,
+        status=status,
+        summary=summary,
+        observations=obs[:MAX_OBSERVATIONS],
+        omitted=max(0, len(obs) - MAX_OBSERVATIONS),
+        fix=fix if status is not Status.PASS else None,
+        read=[uniq[k] for k in sorted(uniq)],
+        emails=sorted({e.lower() for e in (emails or [])}),
+        human_only=human_only,
+    )
+
+
+class ItemResult(Result):
+    """One item's verdict."""
+
+    id: str
+    title: str
+    severity: Literal["blocker", "major", "minor"]
+    stages: list[str] | None
+    status: Status
+    evidence: list[Evidence]
+    evidence_digest: str
+    item_digest: str
+    signoff: list[SignoffRequirement] = []
+    location: str
+    """file:line:col of the item's definition."""
+
+    @property
+    def blocking(self) -> bool:
+        return self.status in (Status.FAIL, Status.ERROR)
+
+
+class ChecklistInfo(Result):
+    id: str
+    version: int
+    title: str
+    digest: str
+    path: str
+    """Repo-relative when the checklist is in the repository."""
+
+
+class Summary(Result):
+    items: int
+    passed: int
+    failed: int
+    errors: int
+    waived: int
+
+
+class Report(Result):
+    """The result of `gate check`. Serialised as JSON with schema_version first."""
+
+    schema_version: int = SCHEMA_VERSION
+    gate_version: str
+    checklist: ChecklistInfo
+    release: str | None
+    release_commit: str | None
+    stage: str | None
+    evidence_only: bool
+    verdict: Verdict
+    summary: Summary
+    items: list[ItemResult]
+    notes: list[str] = []
+    """Things a reader must know: sign-offs not checked, artifacts not verified against a manifest."""
+
+    @property
+    def blocking(self) -> list[ItemResult]:
+        return [i for i in self.items if i.blocking]
+
+
+def evidence_digest(results: list[Evidence]) -> str:
+    """sha256 over an item's evidence: statuses, observations and what was read (DESIGN "Digests")."""
+    payload = [
+        {
+            "kind": e.kind,
+            "status": e.status.value,
+            "summary": e.summary,
+            "observations": [o.model_dump(mode="json", exclude_defaults=True) for o in e.observations],
+            "omitted": e.omitted,
+            "read": [r.model_dump(mode="json", exclude_defaults=True) for r in e.read],
+            "emails": e.emails,
+        }
+        for e in results
+    ]
+    return sha256_hex(canonical_json(payload))
+
+
+def fold_status(statuses: list[Status]) -> Status:
+    """ERROR over FAIL over PASS; an empty list is ERROR (an empty AND never passes)."""
+    if not statuses or Status.ERROR in statuses:
+        return Status.ERROR
+    if Status.FAIL in statuses:
+        return Status.FAIL
+    return Status.PASS
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ChecklistInfo",
+    "Evidence",
+    "ItemResult",
+    "Observation",
+    "Read",
+    "Report",
+    "Status",
+    "Summary",
+    "Verdict",
+    "evidence",
+    "evidence_digest",
+    "fold_status",
+]
