@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from gate import __version__
-from gate.errors import GateError, Problem, ProblemsError
+from gate.errors import GateError, Problem, ProblemsError, UsageError
+
+if TYPE_CHECKING:
+    from gate.results import Report
 
 
 class ExitCode(IntEnum):
@@ -80,6 +85,122 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+@dataclass(frozen=True)
+class OutputTarget:
+    """One `--format FMT[=PATH]`: a format and where it goes (None: stdout)."""
+
+    fmt: str
+    path: Path | None
+
+
+def parse_formats(values: list[str] | None) -> list[OutputTarget]:
+    """`text`, `json=report.json`, ... ; at most one format on stdout."""
+    from gate.report import FORMATS
+
+    targets: list[OutputTarget] = []
+    for value in values or ["text"]:
+        fmt, sep, dest = value.partition("=")
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format '{fmt}'", hint=f"formats: {', '.join(FORMATS)}")
+        if sep and not dest:
+            raise UsageError(f"--format {value}: missing path after '='")
+        targets.append(OutputTarget(fmt, Path(dest) if dest else None))
+    on_stdout = [t.fmt for t in targets if t.path is None]
+    if len(on_stdout) > 1:
+        raise UsageError(
+            f"{len(on_stdout)} formats write to stdout ({', '.join(on_stdout)})",
+            hint="send all but one to files: --format json=report.json",
+        )
+    return targets
+
+
+def use_color(choice: str, stream: TextIO) -> bool:
+    """--color: auto means a TTY without NO_COLOR; FORCE_COLOR forces colour."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a report file atomically (a reader never sees half a report)."""
+    if not path.parent.exists():
+        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from gate import api
+    from gate.report import render
+    from gate.results import Verdict
+
+    targets = parse_formats(args.format)
+    report = api.check(
+        args.checklist,
+        repo=args.repo,
+        artifacts=args.artifacts,
+        subjects=args.subject or [],
+        release_ref=args.release_ref,
+        release=args.release,
+        stage=args.stage,
+        evidence_only=args.evidence_only,
+        use_manifest=not args.no_manifest,
+        allow_commands=args.allow_commands,
+        debug=args.debug,
+    )
+    stdout_fmt = next((t.fmt for t in targets if t.path is None), None)
+    for target in targets:
+        if target.path is None:
+            color = target.fmt == "text" and use_color(args.color, sys.stdout)
+            sys.stdout.write(render(target.fmt, report, color=color))
+        else:
+            write_output(target.path, render(target.fmt, report, color=False))
+            print(f"gate: wrote {target.fmt} report to {target.path}", file=sys.stderr)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        _github_outputs(report, annotations_to_stdout=stdout_fmt in (None, "text"))
+    if report.verdict is Verdict.BLOCKED:
+        return ExitCode.BLOCKED
+    if report.verdict is Verdict.PENDING:
+        return ExitCode.PENDING
+    return ExitCode.OK
+
+
+def _github_outputs(report: Report, *, annotations_to_stdout: bool) -> None:
+    """Annotations (never mixed into a machine-readable stdout) and the Markdown step summary."""
+    from gate.report import github
+
+    (sys.stdout if annotations_to_stdout else sys.stderr).write(github.annotations(report))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as fh:
+                fh.write(github.step_summary(report))
+        except OSError as exc:
+            print(f"gate: warning: cannot write the step summary to {summary}: {exc.strerror}", file=sys.stderr)
+
+
+def _cmd_artifacts_record(args: argparse.Namespace) -> int:
+    from gate import gitrepo
+    from gate.artifacts import record
+
+    top = gitrepo.toplevel(Path(args.repo))
+    commit = gitrepo.resolve_commit(top, args.commit) if args.commit else gitrepo.default_release_commit(top)
+    path, count = record(Path(args.artifacts), commit)
+    print(f"gate: recorded {count} artifact{'s' if count != 1 else ''} for commit {commit[:12]} in {path}", file=sys.stderr)
+    return ExitCode.OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from gate.schema import checklist_schema
 
@@ -98,6 +219,56 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gate {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser(
+        "check",
+        help="evaluate a checklist; exit 1 when the release is blocked",
+        description="Collect the evidence for every selected item and give the verdict. "
+        "Exit 0 passed, 1 blocked (any FAIL or ERROR), 2 bad input, 4 awaiting sign-off.",
+    )
+    check.add_argument("--checklist", required=True, metavar="PATH", help="the checklist file")
+    check.add_argument("--repo", default=".", metavar="DIR", help="the repository (default: the current folder)")
+    check.add_argument("--artifacts", metavar="DIR", help="CI artifacts for the release commit (JUnit, SARIF, logs)")
+    check.add_argument("--subject", action="append", metavar="PATH", help="a model file for digest evidence (repeat)")
+    check.add_argument(
+        "--release-ref",
+        metavar="REF",
+        help="the release commit (default: the newest commit touching anything outside .gate/signoffs/)",
+    )
+    check.add_argument("--release", metavar="ID", help="the release id sign-offs are bound to")
+    check.add_argument("--stage", metavar="STAGE", help="only the items of this stage (default: all items)")
+    check.add_argument(
+        "--evidence-only", action="store_true", help="check evidence without sign-offs (the output says so)"
+    )
+    check.add_argument(
+        "--no-manifest", action="store_true", help="do not check artifacts against gate-artifacts.json (said in output)"
+    )
+    check.add_argument("--allow-commands", action="store_true", help="let `command` evidence run its programs")
+    check.add_argument(
+        "--format",
+        action="append",
+        metavar="FMT[=PATH]",
+        help="text, json, junit, sarif or markdown; to stdout, or to PATH; repeatable (default: text)",
+    )
+    check.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="colour in text output")
+    check.set_defaults(handler=_cmd_check)
+
+    artifacts = sub.add_parser(
+        "artifacts",
+        help="record CI artifacts for the release commit (gate-artifacts.json)",
+        description="Manage the artifacts manifest that binds CI outputs to the commit they were built from.",
+    )
+    artifacts_sub = artifacts.add_subparsers(dest="artifacts_command", metavar="ACTION", parser_class=_Parser)
+    record = artifacts_sub.add_parser(
+        "record",
+        help="write DIR/gate-artifacts.json: sha256 of each artifact and the commit built from",
+        description="Hash every file under DIR into DIR/gate-artifacts.json with the release commit. Run it in CI "
+        "right after the artifacts are built.",
+    )
+    record.add_argument("--artifacts", required=True, metavar="DIR", help="the artifacts folder")
+    record.add_argument("--repo", default=".", metavar="DIR", help="the repository (default: the current folder)")
+    record.add_argument("--commit", metavar="REF", help="the commit built from (default: the release commit)")
+    record.set_defaults(handler=_cmd_artifacts_record)
 
     lint = sub.add_parser(
         "lint",

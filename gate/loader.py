@@ -8,10 +8,11 @@ from the root). Never prints and never exits: problems are returned (lint) or ra
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -47,11 +48,12 @@ Path_ = tuple[str | int, ...]
 
 
 def display_path(path: Path) -> str:
-    """The path as shown to a person: relative to the working directory when under it, POSIX."""
+    """The path as shown to a person: relative to the working directory when under it, POSIX, no `..`."""
+    # normpath is lexical: an include such as `../common/a.yaml` shows as `common/a.yaml`, not `ml/../common/a.yaml`.
     try:
-        return path.absolute().relative_to(Path.cwd()).as_posix()
+        return Path(os.path.normpath(path.absolute())).relative_to(Path.cwd()).as_posix()
     except ValueError:
-        return path.as_posix()
+        return Path(os.path.normpath(path)).as_posix()
 
 
 def read_text(path: Path, shown: str, *, max_bytes: int = MAX_BYTES, what: str = "file") -> str:
@@ -218,46 +220,79 @@ class _Builder:
         self.loader = loader
         self.pos = pos
         self.count = 0
+        self.built: set[int] = set()
+        self.aliased = False
 
-    def _fail(self, node: yaml.Node, message: str) -> ProblemsError:
-        return ProblemsError([Problem(Location(self.pos.shown, *_mark(node.start_mark)), message)])
+    def _fail(self, node: yaml.Node, message: str, path: Path_ = ()) -> ProblemsError:
+        return ProblemsError([Problem(Location(self.pos.shown, *_mark(node.start_mark)), message, dotted(path))])
 
     def build(self, node: yaml.Node, path: Path_, depth: int, ancestors: frozenset[int]) -> Any:
         self.count += 1
+        if id(node) in self.built:
+            self.aliased = True  # the composer hands out the anchored node again for each alias
+        self.built.add(id(node))
         if self.count > MAX_NODES:
-            raise self._fail(node, f"document expands to more than {MAX_NODES} values (alias bomb?)")
+            if self.aliased:
+                raise self._fail(node, f"document expands to more than {MAX_NODES} values (alias bomb?)")
+            raise self._fail(node, f"document has more than {MAX_NODES} values")
         if depth > MAX_DEPTH:
-            raise self._fail(node, f"nested deeper than {MAX_DEPTH} levels (through aliases)")
+            raise self._fail(node, f"nested deeper than {MAX_DEPTH} levels (through aliases)", path)
         if id(node) in ancestors:
-            raise self._fail(node, "recursive alias: a value contains itself")
+            raise self._fail(node, "recursive alias: a value contains itself", path)
         self.pos.values.setdefault(path, _mark(node.start_mark))
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _SCALAR_TAGS:
-                raise self._fail(node, f"unsupported tag '{_short_tag(node.tag)}'; checklists are plain YAML")
-            return self.loader.construct_object(node, deep=True)
+                raise self._fail(node, f"unsupported tag '{_short_tag(node.tag)}'; checklists are plain YAML", path)
+            try:
+                return self.loader.construct_object(node, deep=True)
+            except ValueError:
+                # The YAML 1.1 resolver takes `0b_` or `0x_` for an integer that int() then refuses.
+                invalid = f"'{_clip(node.value)}' is not a valid {_TAG_WORDS.get(node.tag, 'value')}"
+                raise self._fail(node, f"{invalid}; quote it if it is text", path) from None
         inner = ancestors | {id(node)}
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ_TAG:
-                raise self._fail(node, f"unsupported tag '{_short_tag(node.tag)}'; checklists are plain YAML")
+                raise self._fail(node, f"unsupported tag '{_short_tag(node.tag)}'; checklists are plain YAML", path)
             return [self.build(child, (*path, i), depth + 1, inner) for i, child in enumerate(node.value)]
         assert isinstance(node, yaml.MappingNode)
         if node.tag != _MAP_TAG:
-            raise self._fail(node, f"unsupported tag '{_short_tag(node.tag)}'; checklists are plain YAML")
+            raise self._fail(node, f"unsupported tag '{_short_tag(node.tag)}'; checklists are plain YAML", path)
         out: dict[str, Any] = {}
         first_seen: dict[str, tuple[int, int]] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
                 if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<":
-                    raise self._fail(key_node, "merge keys ('<<') are not supported; write the keys out")
-                raise self._fail(key_node, "mapping keys must be plain strings")
+                    raise self._fail(key_node, "merge keys ('<<') are not supported; write the keys out", path)
+                raise self._fail(key_node, f"mapping keys must be strings, got {_key_kind(key_node)}", path)
             key = key_node.value
             if key in first_seen:
                 line = first_seen[key][0]
-                raise self._fail(key_node, f"duplicate key '{key}' (first at line {line})")
+                raise self._fail(key_node, f"duplicate key '{_clip(key)}' (first at line {line})", (*path, key))
             first_seen[key] = _mark(key_node.start_mark)
             self.pos.keys[(*path, key)] = _mark(key_node.start_mark)
             out[key] = self.build(value_node, (*path, key), depth + 1, inner)
         return out
+
+
+_TAG_WORDS = {
+    "tag:yaml.org,2002:int": "integer",
+    "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:bool": "boolean",
+    "tag:yaml.org,2002:null": "null",
+}
+
+
+def _key_kind(node: yaml.Node) -> str:
+    """What a non-string mapping key is, for the message: `integer 1 (quote it: '1')`, `a list`."""
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if node.tag == "tag:yaml.org,2002:null":
+        return "null" if not node.value or node.value == "~" else f"null (quote it: '{_clip(node.value)}')"
+    if node.tag in _TAG_WORDS:
+        return f"{_TAG_WORDS[node.tag]} {_clip(node.value)} (quote it: '{_clip(node.value)}')"
+    return f"a value tagged '{_short_tag(node.tag)}'"
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
@@ -267,7 +302,7 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
     if "'\\t'" in problem or "tab" in problem.lower():
         return Problem(where, "YAML syntax error: tab character; indent with spaces")
     if problem.startswith("found unhashable key"):
-        return Problem(where, "mapping keys must be plain strings")
+        return Problem(where, "mapping keys must be strings")
     message = f"YAML syntax error: {problem}"
     if exc.context:
         message += f" ({exc.context.strip()}"
@@ -276,7 +311,10 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
         message += ")"
     if "found undefined alias" in problem:
         message = f"YAML syntax error: {problem}"
-    return Problem(where, message)
+    hints: tuple[str, ...] = ()
+    if problem == "mapping values are not allowed here":
+        hints = ("quote a value that contains ': ', or check the indentation of this line and the one above",)
+    return Problem(where, message, hints=hints)
 
 
 def _reader_problem(exc: yaml.YAMLError, text: str, shown: str) -> Problem:
@@ -368,11 +406,12 @@ def dotted(path: Path_) -> str:
 
 
 def _data_path(data: Any, loc: tuple[str | int, ...]) -> tuple[Path_, bool]:
-    """Map a pydantic loc to a path in the data, dropping union tags; True when it reaches a real value."""
+    """Map a pydantic loc to a path in the data, dropping union tags; True when the error is about a mapping key."""
     path: list[str | int] = []
     cur = data
-    found = True
     for part in loc:
+        if part == "[key]":
+            return tuple(path), True  # pydantic's marker for an error in a dict key, not its value
         if isinstance(cur, dict):
             if part in cur:
                 path.append(part)
@@ -382,14 +421,24 @@ def _data_path(data: Any, loc: tuple[str | int, ...]) -> tuple[Path_, bool]:
             else:
                 path.append(part)
                 cur = None
-                found = False
         elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
             path.append(part)
             cur = cur[part]
         else:
             # union member names (str, int, list[...]) or validator names: not part of the data
             continue
-    return tuple(path), found
+    return tuple(path), False
+
+
+def _value_at(data: Any, path: Path_) -> Any:
+    cur = data
+    for part in path:
+        in_dict = isinstance(cur, dict) and part in cur
+        in_list = isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
+        if not (in_dict or in_list):
+            return None
+        cur = cur[part]
+    return cur
 
 
 _TYPE_WORDS = {
@@ -410,6 +459,11 @@ _TYPE_WORDS = {
 }
 
 
+def _clip(text: str, limit: int = 80) -> str:
+    """Text quoted in a message, cut to limit characters so that one problem stays one readable line."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _describe(value: Any) -> str:
     if value is None:
         return "null"
@@ -420,8 +474,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, float):
         return f"number {value}"
     if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        return f"string '{shown}'"
+        return f"string '{_clip(value, 60)}'"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -429,44 +482,62 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
+def _close_match(word: str, options: Iterable[str]) -> str | None:
     match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f". Did you mean '{match[0]}'?" if match else ""
+    return match[0] if match else None
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str:
+    match = _close_match(word, options)
+    return f". Did you mean '{match}'?" if match else ""
 
 
 def validation_problems(exc: ValidationError, data: Any, pos: Positions) -> list[Problem]:
     """Turn pydantic's errors into one problem per place, in document order."""
-    grouped: dict[Path_, list[dict[str, Any]]] = {}
+    grouped: dict[tuple[Path_, bool], list[dict[str, Any]]] = {}
     for err in exc.errors(include_url=False):
-        path, _ = _data_path(data, tuple(err["loc"]))
-        grouped.setdefault(path, []).append(dict(err))
+        grouped.setdefault(_data_path(data, tuple(err["loc"])), []).append(dict(err))
+    # A misspelt key is reported once: `querry` is unknown, and the `query` it stands for is not also missing.
+    typos: set[Path_] = set()
+    for (path, _), errs in grouped.items():
+        if errs[0]["type"] == "extra_forbidden":
+            match = _close_match(str(path[-1]), _keys_at(data, path[:-1]))
+            if match is not None:
+                typos.add((*path[:-1], match))
     problems = []
-    for path, errs in grouped.items():
-        problems.append(_problem_for(path, errs, data, pos))
+    for (path, is_key), errs in grouped.items():
+        if errs[0]["type"] == "missing" and path in typos:
+            continue
+        problems.append(_problem_for(path, errs, data, pos, is_key=is_key))
     problems.sort(key=lambda p: (p.where.line, p.where.col, p.field))
     return problems
 
 
-def _problem_for(path: Path_, errs: list[dict[str, Any]], data: Any, pos: Positions) -> Problem:
+def _problem_for(
+    path: Path_, errs: list[dict[str, Any]], data: Any, pos: Positions, *, is_key: bool = False
+) -> Problem:
     field_name = dotted(path)
     types = [e["type"] for e in errs]
     first = errs[0]
     kind = first["type"]
+    if is_key:
+        return Problem(pos.key(path), _message(first, path), field_name)
     if kind == "extra_forbidden":
         key = str(path[-1])
         allowed = _keys_at(data, path[:-1])
         hints = (f"allowed keys here: {', '.join(allowed)}",) if allowed else ()
-        return Problem(pos.key(path), f"unknown key '{key}'{_did_you_mean(key, allowed)}", dotted(path), hints)
+        return Problem(pos.key(path), f"unknown key '{_clip(key)}'{_did_you_mean(key, allowed)}", dotted(path), hints)
     if kind == "missing":
         key = str(path[-1])
         return Problem(pos.value(path[:-1]), f"missing required key '{key}'", dotted(path[:-1]) or "", ())
     if kind == "union_tag_invalid":
-        tag = first["ctx"]["tag"]
+        tag = _value_at(data, (*path, "kind"))
+        if not isinstance(tag, str):
+            message = f"expected a string naming an evidence kind, got {_describe(tag)}"
+        else:
+            message = f"unknown kind '{_clip(tag)}'{_did_you_mean(tag, EVIDENCE_KINDS)}"
         return Problem(
-            pos.value((*path, "kind")),
-            f"unknown kind '{tag}'{_did_you_mean(tag, EVIDENCE_KINDS)}",
-            dotted((*path, "kind")),
-            ("`gate schema` lists every evidence kind",),
+            pos.value((*path, "kind")), message, dotted((*path, "kind")), ("`gate schema` lists every evidence kind",)
         )
     if kind == "union_tag_not_found":
         return Problem(
@@ -477,6 +548,8 @@ def _problem_for(path: Path_, errs: list[dict[str, Any]], data: Any, pos: Positi
         )
     if all(t in _TYPE_WORDS for t in types):
         words = list(dict.fromkeys(_TYPE_WORDS[t] for t in types))
+        if "a number" in words and "an integer" in words:
+            words.remove("an integer")  # `StrictInt | float`: any number will do
         expected = " or ".join(words)
         return Problem(pos.value(path), f"expected {expected}, got {_describe(first['input'])}", field_name)
     # Prefer the most specific error when a union produced several.
@@ -484,34 +557,105 @@ def _problem_for(path: Path_, errs: list[dict[str, Any]], data: Any, pos: Positi
         if err["type"] not in _TYPE_WORDS:
             first = err
             break
-    return Problem(pos.value(path), _message(first), field_name)
+    message = _message(first, path)
+    if first["type"] in ("value_error", "assertion_error"):
+        path = _culprit(path, message, data)
+    return Problem(pos.value(path), message, dotted(path))
 
 
-def _message(err: dict[str, Any]) -> str:
+def _culprit(path: Path_, message: str, data: Any) -> Path_:
+    """A rule over a whole mapping (a model validator) names no field: point at the value it is about."""
+    node = _value_at(data, path)
+    if not isinstance(node, dict):
+        return path
+    if twice := re.match(r"stage '(.*)' declared twice", message):
+        return _second(path, node, "stages", twice[1])
+    if twice := re.match(r"signoff lists role '(.*)' twice", message):
+        return _second(path, node, "signoff", twice[1], "role")
+    for prefix, key in (
+        ("invalid regular expression", "pattern"),
+        ("signed: true needs", "signed"),
+        ("give `since` or `range`, not both", "range"),
+        ("key goes with manifest", "key"),
+        ("manifest needs key", "manifest"),
+    ):
+        if message.startswith(prefix) and key in node:
+            return (*path, key)
+    return path
+
+
+def _second(path: Path_, node: dict[str, Any], key: str, value: str, sub: str | None = None) -> Path_:
+    """The path of the second entry of node[key] equal to value (or whose [sub] is): the one to remove."""
+    entries = node.get(key)
+    if not isinstance(entries, list):
+        return path
+    hits = [i for i, e in enumerate(entries) if (e.get(sub) if sub and isinstance(e, dict) else e) == value]
+    if len(hits) < 2:
+        return path
+    return (*path, key, hits[1], sub) if sub else (*path, key, hits[1])
+
+
+_PATTERN_WORDS = {
+    r"^[0-9a-f]{64}$": "is not a sha256 digest (64 lower-case hex digits)",
+    r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$": "is not a Python module name (e.g. 'rl.reward')",
+    r"^[^\s-][^\s]*$": "is not a git range: no spaces, and it must not start with '-'",
+}
+
+
+def _slug_noun(path: Path_) -> str:
+    """What a slug names, from where it stands: an id, a role or a stage."""
+    names = [p for p in path if isinstance(p, str)]
+    last = names[-1] if names else ""
+    if last == "id":
+        return "id"
+    if last in ("owner", "release_role", "role", "roles") or (len(names) > 1 and names[-2] == "roles"):
+        return "role name"
+    if last == "stages":
+        return "stage name"
+    return "name"
+
+
+def _literal_options(expected: str) -> list[tuple[str, str]]:
+    """pydantic's `'a', 'b' or 'c'` (or `True`) -> [(raw, shown)]: shown quoted, or as YAML writes it."""
+    yaml_words = {"True": "true", "False": "false", "None": "null"}
+    options = []
+    for quoted, bare in re.findall(r"'([^']*)'|([^\s,']+)", expected):
+        if bare == "or":
+            continue
+        options.append((quoted, f"'{quoted}'") if not bare else (bare, yaml_words.get(bare, bare)))
+    return options
+
+
+def _message(err: dict[str, Any], path: Path_ = ()) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     value = err.get("input")
     if kind == "literal_error":
-        expected = ctx.get("expected", "")
-        options = re.findall(r"'([^']*)'", expected)
+        options = _literal_options(str(ctx.get("expected", "")))
         got = _describe(value)
-        hint = _did_you_mean(value, options) if isinstance(value, str) else ""
-        return f"expected one of {', '.join(repr(o) for o in options)}, got {got}{hint}"
+        if len(options) == 1:
+            return f"expected {options[0][1]}, got {got}"
+        hint = _did_you_mean(value, [raw for raw, _ in options]) if isinstance(value, str) else ""
+        return f"expected one of {', '.join(shown for _, shown in options)}, got {got}{hint}"
     if kind == "string_pattern_mismatch":
         if ctx.get("pattern") == SLUG_PATTERN:
             return (
-                f"'{value}' is not a valid id: use lower-case letters, digits, '.', '_' and '-', "
-                "starting with a letter or digit"
+                f"'{_clip(str(value))}' is not a valid {_slug_noun(path)}: "
+                "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit"
             )
-        return f"'{value}' does not match the pattern {ctx.get('pattern')}"
+        if ctx.get("pattern") in _PATTERN_WORDS:
+            return f"'{_clip(str(value))}' {_PATTERN_WORDS[ctx['pattern']]}"
+        return f"'{_clip(str(value))}' does not match the pattern {ctx.get('pattern')}"
     if kind == "too_short":
         if isinstance(value, (list, dict)) and not value:
             return "must not be empty"
         if isinstance(value, str):
             return "must not be empty"
         return f"needs at least {ctx.get('min_length')} entries"
-    if kind in ("too_long", "string_too_long"):
-        return f"too long (at most {ctx.get('max_length')})"
+    if kind == "too_long":
+        return f"too many entries: {ctx.get('actual_length')}, at most {ctx.get('max_length')}"
+    if kind == "string_too_long":
+        return f"too long: at most {ctx.get('max_length')} characters"
     if kind == "string_too_short":
         return "must not be empty"
     for op, word in (
@@ -527,7 +671,8 @@ def _message(err: dict[str, Any]) -> str:
         msg = str(err["msg"])
         for prefix in ("Value error, ", "Assertion failed, "):
             msg = msg.removeprefix(prefix)
-        return msg
+        # The model quotes values whole; a 3000-character regular expression does not belong on one line.
+        return re.sub(r"'([^'\n]{81,})'", lambda m: f"'{_clip(m[1])}'", msg)
     if kind in ("finite_number",):
         return "must be a finite number"
     msg = str(err["msg"])
@@ -579,11 +724,12 @@ def load_file(path: Path, shown: str | None = None, *, max_bytes: int = MAX_BYTE
     text = read_text(path, shown, max_bytes=max_bytes, what="checklist")
     data, pos = parse_yaml(text, shown)
     if data is None:
+        empty = "empty file" if not text.strip() else "empty document"
         raise ProblemsError(
             [
                 Problem(
                     Location(shown, 1, 1),
-                    "empty file; a checklist needs id, version, title, owner, release_role and items",
+                    f"{empty}; a checklist needs id, version, title, owner, release_role and items",
                 )
             ]
         )
@@ -646,12 +792,30 @@ def _file_rules(cl: Checklist, pos: Positions) -> Iterator[Problem]:
             if isinstance(spec, DigestSpec) and spec.key is not None:
                 expressions.append(("key", spec.key))
             for name, expr in expressions:
-                try:
-                    jmespath.compile(expr)
-                except jmespath.exceptions.JMESPathError as exc:
+                reason = _jmespath_problem(expr)
+                if reason is not None:
                     p = (*base, "evidence", e, name)
-                    reason = str(exc).splitlines()[0]
-                    yield Problem(pos.value(p), f"invalid JMESPath expression '{expr}': {reason}", dotted(p))
+                    yield Problem(pos.value(p), f"invalid JMESPath expression '{_clip(expr)}': {reason}", dotted(p))
+
+
+def _jmespath_problem(expr: str) -> str | None:
+    """Why expr is not a JMESPath expression, in a few words with a 1-based position; None when it is one."""
+    try:
+        jmespath.compile(expr)
+    except RecursionError:  # jmespath's parser recurses once per nesting level
+        return "nested too deeply"
+    except jmespath.exceptions.JMESPathError as exc:
+        pos = getattr(exc, "lex_position", None)
+        at = f" at position {pos + 1}" if isinstance(pos, int) else ""
+        if isinstance(exc, jmespath.exceptions.IncompleteExpressionError):
+            return "the expression ends too early"
+        if isinstance(exc, jmespath.exceptions.LexerError):
+            return f"{exc.message[:1].lower()}{exc.message[1:]}{at}"
+        if isinstance(exc, jmespath.exceptions.ParseError) and exc.token_value is not None:
+            return f"unexpected '{exc.token_value}'{at}"
+        first = str(exc).splitlines()[0]
+        return first[:1].lower() + first[1:]
+    return None
 
 
 def load(path: Path, *, root: Path | None = None, max_bytes: int = MAX_BYTES) -> LoadedChecklist:
@@ -664,6 +828,9 @@ def load(path: Path, *, root: Path | None = None, max_bytes: int = MAX_BYTES) ->
     if problems:
         raise ProblemsError(problems)
     return _merge(top, files, root)
+
+
+_BROKEN_LINK = "is a broken symlink (missing target or a loop)"
 
 
 def _collect(
@@ -679,12 +846,19 @@ def _collect(
     for i, entry in enumerate(current.checklist.include):
         where = current.positions.value(("include", i))
         field_name = f"include[{i}]"
+        if "\x00" in entry:
+            problems.append(Problem(where, "include contains a NUL character", field_name))
+            continue
         target = current.path.parent / entry
-        resolved = target.resolve()
+        try:
+            resolved = target.resolve()
+        except RuntimeError:  # a symlink loop, before Python 3.13
+            problems.append(Problem(where, f"include '{_clip(entry)}' {_BROKEN_LINK}", field_name))
+            continue
         try:
             resolved.relative_to(root)
         except ValueError:
-            problems.append(Problem(where, f"include '{entry}' escapes the repository root", field_name))
+            problems.append(Problem(where, f"include '{_clip(entry)}' escapes the repository root", field_name))
             continue
         if resolved in stack:
             chain = " -> ".join(display_path(p) for p in (*stack[stack.index(resolved) :], resolved))
@@ -695,11 +869,17 @@ def _collect(
         if len(stack) >= MAX_INCLUDE_DEPTH:
             problems.append(Problem(where, f"includes nested deeper than {MAX_INCLUDE_DEPTH} files", field_name))
             continue
-        if target.is_dir():
-            problems.append(Problem(where, f"include '{entry}' is a folder; name a checklist file", field_name))
+        try:
+            is_dir, exists, is_link = target.is_dir(), target.exists(), target.is_symlink()
+        except OSError as exc:  # e.g. a file name too long; is_dir() and exists() only swallow "not found"
+            problems.append(Problem(where, f"cannot read include '{_clip(entry)}': {exc.strerror}", field_name))
             continue
-        if not target.exists():
-            problems.append(Problem(where, f"include '{entry}' not found", field_name))
+        if is_dir:
+            problems.append(Problem(where, f"include '{_clip(entry)}' is a folder; name a checklist file", field_name))
+            continue
+        if not exists:
+            missing = _BROKEN_LINK if is_link else "not found"
+            problems.append(Problem(where, f"include '{_clip(entry)}' {missing}", field_name))
             continue
         try:
             child = load_file(target, max_bytes=max_bytes)
@@ -750,12 +930,18 @@ def _merge(top: ChecklistFile, included: list[ChecklistFile], root: Path) -> Loa
             item_where[item.id] = where
             items.append(item)
     if not items:
-        problems.append(Problem(Location(top.shown, 1, 1), "the checklist has no items", "items"))
+        problems.append(Problem(top.positions.value(("items",)), "the checklist has no items", "items"))
     if problems:
         raise ProblemsError(problems)
     resolved = top.checklist.model_copy(update={"roles": roles, "stages": stages, "items": items, "include": []})
     # Re-validate so the merged model obeys the same rules as a file (model_copy skips validation).
-    resolved = Checklist.model_validate(resolved.model_dump(by_alias=True))
+    # Each file was valid alone, so what fails here is a limit only the union can pass (e.g. over 200 roles).
+    dumped = resolved.model_dump(by_alias=True)
+    try:
+        resolved = Checklist.model_validate(dumped)
+    except ValidationError as exc:
+        merged = validation_problems(exc, dumped, top.positions)
+        raise ProblemsError([replace(p, message=f"with its includes: {p.message}") for p in merged]) from None
     return LoadedChecklist(
         checklist=resolved,
         path=top.path,

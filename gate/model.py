@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 import re
+import warnings
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -40,6 +41,11 @@ def _one_or_many(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
+def _one_or_many_of(item: Any) -> BeforeValidator:
+    """`_one_or_many` for a list of `item`, with a JSON schema that also takes a single item, as the loader does."""
+    return BeforeValidator(_one_or_many, json_schema_input_type=item | list[item])
+
+
 def _check_relative_path(value: str) -> str:
     """A path or glob inside its root: relative, POSIX, no `..` segment."""
     if not value:
@@ -68,16 +74,22 @@ def _check_include_path(value: str) -> str:
 
 def _check_regex(value: str) -> str:
     try:
-        re.compile(value)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "possible nested set" FutureWarnings would be noise on stderr
+            re.compile(value)
     except re.error as exc:
         raise ValueError(f"invalid regular expression '{value}': {exc}") from None
+    except (OverflowError, RecursionError) as exc:  # not re.error: `a{99999999999}`, or very deep nesting
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ValueError(f"invalid regular expression '{value}': {reason}") from None
     return value
 
 
 RelPath = Annotated[StrictStr, AfterValidator(_check_relative_path)]
-Globs = Annotated[list[RelPath], BeforeValidator(_one_or_many), Field(min_length=1)]
+IncludePath = Annotated[StrictStr, AfterValidator(_check_include_path)]
+Globs = Annotated[list[RelPath], _one_or_many_of(RelPath), Field(min_length=1)]
 Regex = Annotated[StrictStr, AfterValidator(_check_regex)]
-StrList = Annotated[list[StrictStr], BeforeValidator(_one_or_many)]
+StrList = Annotated[list[StrictStr], _one_or_many_of(StrictStr)]
 
 
 class Model(BaseModel):
@@ -132,6 +144,8 @@ OPERATORS = (
     "le",
 )
 
+NULLABLE_OPERATORS = ("equals", "not_equals", "contains", "not_contains")
+
 
 class Assertion(Model):
     """Exactly one operator, applied to the value the query selected."""
@@ -172,6 +186,13 @@ class Assertion(Model):
                 raise ValueError(f"needs exactly one operator, one of: {names}")
             shown = ", ".join(self._alias(g) for g in given)
             raise ValueError(f"needs exactly one operator, got {len(given)}: {shown}")
+        # Each field is optional only so that the others can be left out; an explicit null is a value
+        # only where null can be compared with (`equals: null`, `contains: null`).
+        operator = self._alias(given[0])
+        if getattr(self, given[0]) is None and operator not in NULLABLE_OPERATORS:
+            if operator in ("exists", "absent"):
+                raise ValueError(f"write `{operator}: true`, not `{operator}: null`")
+            raise ValueError(f"`{operator}: null` has nothing to compare with; give a value")
         return self
 
     @staticmethod
@@ -259,7 +280,7 @@ class CodePatternSpec(Spec):
     """Match without regard to case."""
     must: Literal["occur", "not_occur"] = "not_occur"
     """occur: at least one match in the files; not_occur: no match outside the allowlist."""
-    allowlist: Annotated[list[RelPath], BeforeValidator(_one_or_many)] = []
+    allowlist: Annotated[list[RelPath], _one_or_many_of(RelPath)] = []
     """Globs of files where a match is allowed (must: not_occur)."""
     ignore_comments: StrictBool = False
     """Do not count matches inside comments and docstrings (Python files)."""
@@ -280,13 +301,13 @@ class CodeImportsSpec(Spec):
     """Python modules that must not import (directly, or through other modules) forbidden modules."""
 
     kind: Literal["code.imports"]
-    source: Annotated[list[ModuleName], BeforeValidator(_one_or_many), Field(min_length=1)]
+    source: Annotated[list[ModuleName], _one_or_many_of(ModuleName), Field(min_length=1)]
     """Modules (and their submodules) that must not reach the forbidden ones, e.g. `rl.reward`."""
-    forbidden: Annotated[list[ModuleName], BeforeValidator(_one_or_many), Field(min_length=1)]
+    forbidden: Annotated[list[ModuleName], _one_or_many_of(ModuleName), Field(min_length=1)]
     """Modules (and their submodules) that must not be reached, e.g. `rl.cot`."""
     transitive: StrictBool = True
     """Also follow imports of imports (a chain of any length)."""
-    roots: Annotated[list[RelPath], BeforeValidator(_one_or_many), Field(min_length=1)] = ["."]
+    roots: Annotated[list[RelPath], _one_or_many_of(RelPath), Field(min_length=1)] = ["."]
     """Folders (relative to the repository root) that hold the top-level packages."""
 
 
@@ -451,7 +472,7 @@ class CanarySpec(Spec):
     """Logs to scan, globs relative to the artifacts folder (.gz files are decompressed)."""
     canaries_file: RelPath
     """An artifact with one canary string per line."""
-    must_occur_in: Annotated[list[RelPath], BeforeValidator(_one_or_many)] = []
+    must_occur_in: Annotated[list[RelPath], _one_or_many_of(RelPath)] = []
     """Positive control: artifacts (e.g. the CoT dump) where every canary must be found."""
     min_bytes: StrictInt = Field(default=1, ge=0)
     """Scanned logs smaller than this in total (decompressed) are ERROR."""
@@ -561,7 +582,7 @@ class SignoffRequirement(Model):
 class WaiverPolicy(Model):
     """Who may waive a FAIL, and for how long."""
 
-    roles: Annotated[list[Slug], BeforeValidator(_one_or_many), Field(min_length=1)]
+    roles: Annotated[list[Slug], _one_or_many_of(Slug), Field(min_length=1)]
     """Roles allowed to sign a waiver."""
     max_days: StrictInt = Field(ge=1, le=365)
     """The longest a waiver may last."""
@@ -589,7 +610,7 @@ class Item(Model):
     """Why this matters (the incident, the risk)."""
     severity: Severity = "blocker"
     """Orders the report and the sign-off work; every FAIL or ERROR blocks whatever the severity."""
-    stages: Annotated[list[Slug], BeforeValidator(_one_or_many), Field(min_length=1)] | None = None
+    stages: Annotated[list[Slug], _one_or_many_of(Slug), Field(min_length=1)] | None = None
     """Stages the item runs in (declared at the top); every stage when not given; never empty."""
     evidence: Annotated[list[EvidenceSpec], Field(min_length=1)]
     """What must hold; all entries must PASS."""
@@ -632,13 +653,11 @@ class Checklist(Model):
     """The role that must sign any weakening of this checklist."""
     release_role: Slug
     """The role whose holder signs the attestation."""
-    stages: Annotated[list[Slug], BeforeValidator(_one_or_many)] = []
+    stages: Annotated[list[Slug], _one_or_many_of(Slug)] = []
     """Stages items may run in, e.g. pre-training, pre-release."""
     roles: dict[Slug, RoleDef] = Field(default={}, max_length=200)
     """Roles used by owner, release_role, sign-offs and waivers."""
-    include: Annotated[
-        list[Annotated[StrictStr, AfterValidator(_check_include_path)]], BeforeValidator(_one_or_many)
-    ] = []
+    include: Annotated[list[IncludePath], _one_or_many_of(IncludePath)] = []
     """Checklists whose items are added (union only), relative to this file."""
     items: list[Item] = []
     """The invariants."""

@@ -6,6 +6,7 @@ formats and the API read it. Digests here follow DESIGN "Digests": no timestamps
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -36,7 +37,10 @@ class Verdict(StrEnum):
 
 
 class Result(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # Serialised output always carries every field, so the report schema (mode="serialization") requires them.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, json_schema_serialization_defaults_required=True
+    )
 
 
 class Observation(Result):
@@ -61,6 +65,9 @@ class Observation(Result):
     rule: str | None = None
     """A rule id (SARIF) or a canary id."""
     failing: bool = True
+    volatile: bool = False
+    """Shown, but left out of the evidence digest: detail that changes from run to run (a command's output,
+    with its timings and paths), so it cannot make sign-offs and waivers STALE."""
 
     @property
     def where(self) -> str:
@@ -136,6 +143,19 @@ def evidence(
     )
 
 
+class Waiver(Result):
+    """A valid waiver that turned an item's FAIL into WAIVED (set by the policy layer)."""
+
+    by: str
+    """The signer's identity in signers.yaml."""
+    role: str
+    """The role the signer waived as."""
+    justification: str
+    """Why the FAIL is accepted."""
+    expires: datetime
+    """When the waiver stops applying (UTC)."""
+
+
 class ItemResult(Result):
     """One item's verdict."""
 
@@ -150,6 +170,8 @@ class ItemResult(Result):
     signoff: list[SignoffRequirement] = []
     location: str
     """file:line:col of the item's definition."""
+    waiver: Waiver | None = None
+    """The waiver that applies when the status is WAIVED."""
 
     @property
     def blocking(self) -> bool:
@@ -201,7 +223,9 @@ def evidence_digest(results: list[Evidence]) -> str:
             "kind": e.kind,
             "status": e.status.value,
             "summary": e.summary,
-            "observations": [o.model_dump(mode="json", exclude_defaults=True) for o in e.observations],
+            "observations": [
+                o.model_dump(mode="json", exclude_defaults=True) for o in e.observations if not o.volatile
+            ],
             "omitted": e.omitted,
             "read": [r.model_dump(mode="json", exclude_defaults=True) for r in e.read],
             "emails": e.emails,
@@ -231,6 +255,7 @@ __all__ = [
     "Status",
     "Summary",
     "Verdict",
+    "Waiver",
     "evidence",
     "evidence_digest",
     "fold_status",

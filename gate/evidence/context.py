@@ -32,7 +32,7 @@ MAX_SMALL_FILE = 64 * 1024 * 1024
 """Files read whole (configs, JSON documents, source) are capped; logs and XML are streamed instead."""
 
 
-def compile_globs(globs: Iterable[str]) -> pathspec.PathSpec:
+def compile_globs(globs: Iterable[str]) -> pathspec.GitIgnoreSpec:
     """Gitignore-style globs: a pattern without '/' matches at any depth, '**' spans folders, '!' excludes."""
     return pathspec.GitIgnoreSpec.from_lines(list(globs))
 
@@ -144,9 +144,7 @@ class RepoView:
                 f"{stray[0]} matches {_glob_text(globs)} but is not committed; only committed files are evidence",
                 where=stray[0],
             )
-        return sorted(
-            p for p in self.tree if spec.match_file(p) and (include_gate or not p.startswith(".gate/"))
-        )
+        return sorted(p for p in self.tree if spec.match_file(p) and (include_gate or not p.startswith(".gate/")))
 
     def check_readable(self, rel: str) -> Path:
         """The path of a tracked, unmodified, regular file inside the repository."""
@@ -174,7 +172,7 @@ class RepoView:
 def _read_small(path: Path, rel: str, max_bytes: int) -> tuple[bytes, str]:
     try:
         with open(path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
+            data = fh.read(min(max_bytes + 1, path.stat().st_size + 1))
     except OSError as exc:
         raise EvidenceUnavailable(f"cannot read {rel}: {exc.strerror}", where=rel) from None
     if len(data) > max_bytes:
@@ -294,7 +292,13 @@ class ArtifactsView:
     def read_bytes(self, rel: str, *, max_bytes: int = MAX_SMALL_FILE) -> tuple[bytes, str]:
         """A small artifact's bytes and verified sha256."""
         with self.open(rel) as fh:
-            data = fh.read(max_bytes + 1)
+            parts: list[bytes] = []
+            size = 0
+            # Read in chunks: a raw read(max_bytes) would reserve the whole cap for a tiny file.
+            while size <= max_bytes and (chunk := fh.read(CHUNK)):
+                parts.append(chunk)
+                size += len(chunk)
+            data = b"".join(parts)
             if len(data) > max_bytes:
                 raise EvidenceUnavailable(f"{rel} is over the {max_bytes}-byte limit for this kind", where=rel)
             sha = fh.finish()
@@ -312,16 +316,16 @@ class SubjectsView:
         want = tuple(name.split("/"))
         hits = [p for p in self.paths if tuple(p.as_posix().split("/"))[-len(want) :] == want]
         if not hits:
-            given = ", ".join(p.as_posix() for p in self.paths) or "none"
+            given = ", ".join(p.name for p in self.paths) or "none"
             raise EvidenceUnavailable(f"no --subject file named '{name}' (given: {given})", where=name)
         if len(hits) > 1:
             raise EvidenceUnavailable(f"several --subject files end with '{name}'", where=name)
         path = hits[0]
         if not path.exists():
-            raise EvidenceUnavailable(f"subject {path.as_posix()} does not exist", where=name)
+            raise EvidenceUnavailable(f"subject '{name}' ({path.name}) does not exist", where=name)
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):
-            raise EvidenceUnavailable(f"subject {path.as_posix()} is not a regular file", where=name)
+            raise EvidenceUnavailable(f"subject '{name}' ({path.name}) is not a regular file", where=name)
         return path, name
 
     def open(self, name: str) -> HashingReader:
@@ -369,9 +373,7 @@ def build_context(
     if repo is not None:
         try:
             top = gitrepo.toplevel(repo)
-            commit = (
-                gitrepo.resolve_commit(top, release_ref) if release_ref else gitrepo.default_release_commit(top)
-            )
+            commit = gitrepo.resolve_commit(top, release_ref) if release_ref else gitrepo.default_release_commit(top)
             view = RepoView(top, commit)
         except GateError as exc:
             if release_ref:

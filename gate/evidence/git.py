@@ -1,0 +1,763 @@
+"""Collectors for git evidence: `git.trailers`, `git.authors_disjoint`, `git.ref`, `git.file`, `git.codeowners`.
+
+History is read only through gate.gitrepo, in bulk (one `git log` per range, never one process per commit);
+repository files only through ctx.need_repo(), artifacts only through ctx.artifacts. Never prints; raises
+EvidenceUnavailable when history or a source cannot be read (shallow clone, no tag, missing file), which the
+engine turns into ERROR.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from gate import gitrepo
+from gate.errors import EvidenceUnavailable
+from gate.evidence.context import Context, RepoView, compile_globs
+from gate.gitrepo import GitError, Ident, LogCommit
+from gate.model import GitAuthorsDisjointSpec, GitCodeownersSpec, GitFileSpec, GitRefSpec, GitTrailersSpec
+from gate.results import Evidence, Observation, Read, Status, evidence
+
+SHALLOW = "shallow clone: the history is incomplete; fetch full history (actions/checkout with fetch-depth: 0)"
+MAILMAP = ".mailmap"
+CO_AUTHOR = "co-authored-by"
+_EMAIL = re.compile(r"^[^\s<>@]+@[^\s<>@]+$")
+_BRACKETED = re.compile(r"<([^<>]*)>\s*$")
+
+
+# --- ranges and history -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Range:
+    base: str
+    end: str
+    shown: str
+    """How the summary names it: `v1.2..1a2b3c4d5e6f` (the end as a sha, so a moving HEAD never shows)."""
+
+
+def _range(view: RepoView, since: str | None, range_: str | None) -> _Range:
+    """The commits to read, as base..end; ERROR when history is incomplete or an endpoint does not resolve."""
+    root = view.root
+    if gitrepo.is_shallow(root):
+        raise EvidenceUnavailable(
+            SHALLOW, hint="run `git fetch --unshallow`, or check out with full history (fetch-depth: 0)"
+        )
+    if since is not None:
+        tags = [t for t in gitrepo.tags_merged(root, since, view.commit) if t.commit]
+        # A tag on the release commit itself (the release's own tag) would make the range empty: skip it.
+        earlier = [t for t in tags if t.commit != view.commit]
+        if not earlier:
+            hint = "tag the previous release (e.g. `git tag v1.2 <commit>`), or give `range: A..B`"
+            if tags:
+                hint = f"tag '{tags[0].name}' is on the release commit itself and does not count; " + hint
+            raise EvidenceUnavailable(
+                f"no tag matching '{since}' is reachable from the release commit; give range: or create the tag",
+                hint=hint,
+            )
+        tag = earlier[0]
+        assert tag.commit is not None
+        return _Range(tag.commit, view.commit, f"{tag.name}..{view.commit[:12]}")
+    assert range_ is not None  # the model requires since or range
+    if "..." in range_:
+        raise EvidenceUnavailable(f"range '{range_}': a symmetric range (A...B) is not supported; give A..B")
+    first, sep, last = range_.partition("..")
+    if not sep or not first:
+        raise EvidenceUnavailable(f"range '{range_}' is not of the form A..B (e.g. 'v1.2..HEAD')")
+    base = _resolve(root, first, range_)
+    # A range ending at HEAD ends, in effect, at the newest commit touching anything outside .gate/signoffs/:
+    # committing sign-offs must not change the evidence (DESIGN "Where evidence is read").
+    end = gitrepo.release_commit_at(root, _resolve(root, last or "HEAD", range_))
+    return _Range(base, end, f"{first}..{end[:12]}")
+
+
+def _resolve(root: Path, ref: str, range_: str) -> str:
+    try:
+        return gitrepo.resolve_commit(root, ref)
+    except GitError:
+        raise EvidenceUnavailable(
+            f"range '{range_}': '{ref}' does not name a commit in this clone",
+            hint="fetch the tags and full history (`git fetch --tags --unshallow`), or fix the range",
+        ) from None
+
+
+def _git_pathspecs(globs: list[str]) -> list[str]:
+    """Git pathspecs (`:(glob)` magic) covering at least what the gitignore-style globs match.
+
+    git selects the commits with these; the exact gitignore semantics (a pattern without '/' matches at any
+    depth, a folder matches what is inside, '!' excludes, the last match wins) are applied in Python with
+    pathspec, the same matcher RepoView.match uses, so `paths` means the same thing for every kind.
+    """
+    out: list[str] = []
+    for glob in globs:
+        if glob.startswith("!"):
+            continue  # exclusions narrow the Python filter; the git pathspec may stay wider
+        anchored = glob.startswith("/") or "/" in glob.strip("/")
+        body = glob.removeprefix("/").rstrip("/")
+        if not body:
+            return [":(top)."]
+        if not anchored:
+            body = "**/" + body
+        out += [f":(top,glob){body}", f":(top,glob){body}/**"]
+    return out or [":(top)."]
+
+
+def _touching(commits: list[LogCommit], globs: list[str]) -> list[tuple[LogCommit, str]]:
+    """The commits whose changed paths match the globs, each with the first matching path."""
+    spec = compile_globs(globs)
+    out: list[tuple[LogCommit, str]] = []
+    for commit in commits:
+        first = next((p for p in commit.paths if spec.match_file(p)), None)
+        if first is not None:
+            out.append((commit, first))
+    return out
+
+
+def _bind_mailmap(view: RepoView) -> list[Read]:
+    """git maps identities through the work tree's .mailmap: it must be committed and unmodified, and is bound."""
+    path = view.root / MAILMAP
+    if MAILMAP in view.tree or path.exists() or path.is_symlink():
+        _, sha = view.read_bytes(MAILMAP)
+        return [Read(path=MAILMAP, root="repo", sha256=sha)]
+    return []
+
+
+def _email_of(value: str) -> tuple[str, str] | None:
+    """(name, email) of a trailer value `Name <email>` (or a bare `email`); None without an email."""
+    found = _BRACKETED.search(value)
+    if found:
+        email = found.group(1).strip()
+        name = value[: found.start()].strip()
+    else:
+        email, name = value.strip(), ""
+    return (name, email) if _EMAIL.match(email) else None
+
+
+def _mapper(view: RepoView, contacts: list[Ident], use_mailmap: bool) -> dict[Ident, str]:
+    """Each contact -> its lower-cased email after .mailmap (one `git check-mailmap` for all of them)."""
+    unique = sorted(set(contacts), key=lambda c: (c.email, c.name))
+    if not use_mailmap or not unique or MAILMAP not in view.tree:
+        return {c: c.email.lower() for c in unique}
+    mapped = gitrepo.check_mailmap(view.root, unique)
+    return {c: (m or c.email).lower() for c, m in zip(unique, mapped, strict=True)}
+
+
+@contextmanager
+def _signers_file(view: RepoView, rel: str | None, read: list[Read]) -> Iterator[Path | None]:
+    """A private copy of the allowed_signers file (read through the repo view, so it is committed and bound)."""
+    if rel is None:
+        yield None
+        return
+    if shutil.which("ssh-keygen") is None:
+        raise EvidenceUnavailable(
+            "ssh-keygen (OpenSSH) is not installed; git needs it to verify SSH signatures",
+            hint="install the OpenSSH client",
+        )
+    data, sha = view.read_bytes(rel, max_bytes=1 << 20)
+    read.append(Read(path=rel, root="repo", sha256=sha))
+    with tempfile.TemporaryDirectory(prefix="gate-signers-") as folder:
+        copy = Path(folder) / "allowed_signers"
+        copy.write_bytes(data)
+        yield copy
+
+
+def _subject(commit: LogCommit) -> str:
+    text = commit.subject.strip()
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _paths_text(globs: list[str]) -> str:
+    return ", ".join(globs)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# --- git.trailers ---------------------------------------------------------------------------------------------
+
+_SIGNATURE_PROBLEMS = {
+    "N": "not signed",
+    "B": "bad signature",
+    "U": "signed by a key that is not in {signers}",
+    "E": "signature cannot be checked (not an SSH signature, or its key is not in {signers})",
+    "X": "good signature that has expired",
+    "Y": "good signature by a key that has expired",
+    "R": "signed by a revoked key",
+}
+
+
+def collect_trailers(spec: GitTrailersSpec, ctx: Context) -> Evidence:
+    """Commits touching `paths` in the range carry the required trailers, from someone other than the author.
+
+    Trailers are git's own (`%(trailers)`: the final paragraph only, keys compared case-insensitively); a
+    trailer counts for `not_author` when its `<email>` (lower-cased, through .mailmap) differs from the
+    author's. Merge commits touch the paths when their diff against the first parent does.
+    """
+    view = ctx.need_repo()
+    rng = _range(view, spec.since, spec.range)
+    read = _bind_mailmap(view)
+    signers_rel = spec.allowed_signers if spec.signed else None
+    with _signers_file(view, signers_rel, read) as signers:
+        commits = gitrepo.log(
+            view.root,
+            include=[rng.end],
+            exclude=[rng.base],
+            pathspecs=_git_pathspecs(spec.paths),
+            first_parent=spec.merges == "first-parent",
+            no_merges=spec.merges == "skip",
+            allowed_signers=signers,
+        )
+    touched = _touching(commits, spec.paths)
+    where = f"{_paths_text(spec.paths)} in {rng.shown}"
+    counted = f"{_plural(len(touched), 'commit')} touched {where}"
+    if len(touched) < spec.min_commits:
+        raise EvidenceUnavailable(
+            f"only {counted}; min_commits is {spec.min_commits}",
+            hint="check the range and paths (an empty range proves nothing), or lower min_commits",
+        )
+
+    contacts = [Ident(*parsed) for commit, _ in touched for _, v in commit.trailers if (parsed := _email_of(v))]
+    mapped = _mapper(view, contacts, use_mailmap=True)
+    bots = {b.lower() for b in spec.bots}
+    wanted = [k.lower() for k in spec.require]
+
+    observations: list[Observation] = []
+    emails: set[str] = set()
+    bot_emails: set[str] = set()
+    n_bots = n_trailers = n_signatures = 0
+    for commit, path in touched:
+        read.append(Read(commit=commit.sha))
+        author = commit.author_mapped.email.lower()
+        emails.update(_identity_emails(commit, mapped))
+        problems: list[str] = []
+        is_bot = commit.author.email.lower() in bots or author in bots
+        if is_bot:
+            n_bots += 1
+            bot_emails.add(author)
+        else:
+            problems += _trailer_problems(commit, spec.require, wanted, spec.not_author, author, mapped)
+            n_trailers += bool(problems)
+        if signers_rel is not None and commit.signature != "G":
+            text = _SIGNATURE_PROBLEMS.get(commit.signature, "no good signature")
+            if commit.signing_key and commit.signature != "N":
+                text += f" (key {commit.signing_key})"
+            problems.append(text.format(signers=signers_rel))
+            n_signatures += 1
+        head = f"commit {commit.sha[:12]} '{_subject(commit)}' by {author}"
+        if problems or is_bot:
+            message = f"{head}: {'; '.join(problems)}" if problems else f"{head}: a bot, exempt from the trailer rule"
+            observations.append(
+                Observation(
+                    message=message, path=path, root="repo", commit=commit.sha, author=author, failing=bool(problems)
+                )
+            )
+
+    keys = " and ".join(spec.require)
+    need = f"an independent {keys}" if spec.not_author else keys
+    summary = counted
+    if n_bots:
+        summary += f" ({n_bots} by exempt bots: {', '.join(sorted(bot_emails))})"
+    failed, fixes = [], []
+    if n_trailers:
+        failed.append(f"{n_trailers} without {need}")
+        fixes.append(
+            f"have someone other than the author review each listed commit and record it as a '{spec.require[0]}: "
+            "Name <email>' trailer in the commit message (before it is merged)"
+        )
+    if n_signatures:
+        failed.append(f"{n_signatures} without a good signature by a key in {signers_rel}")
+        fixes.append(f"sign the listed commits with a key in {signers_rel} (git commit -S with gpg.format=ssh)")
+    passed = []
+    if len(touched) > n_bots:
+        passed.append(f"all have {need}")
+    if touched and signers_rel is not None:
+        passed.append(f"all are signed by a key in {signers_rel}")
+    if failed:
+        summary += ": " + ", ".join(failed)
+    elif passed:
+        summary += ": " + ", ".join(passed)
+    return evidence(
+        spec.kind,
+        Status.FAIL if failed else Status.PASS,
+        summary,
+        observations,
+        label=spec.label,
+        fix="; ".join(fixes) + ", or get a waiver" if fixes else None,
+        read=read,
+        emails=sorted(emails),
+    )
+
+
+def _identity_emails(commit: LogCommit, mapped: dict[Ident, str], use_mailmap: bool = True) -> set[str]:
+    """Author, committer and co-author emails, as recorded and through .mailmap (for independence checks)."""
+    found = {commit.author.email, commit.committer.email}
+    if use_mailmap:
+        found.update({commit.author_mapped.email, commit.committer_mapped.email})
+    for key, value in commit.trailers:
+        parsed = _email_of(value)
+        if key.lower() == CO_AUTHOR and parsed:
+            found.update({parsed[1], mapped[Ident(*parsed)]})
+    return {e.lower() for e in found if e}
+
+
+def _trailer_problems(
+    commit: LogCommit, require: list[str], wanted: list[str], not_author: bool, author: str, mapped: dict[Ident, str]
+) -> list[str]:
+    problems: list[str] = []
+    for key, low in zip(require, wanted, strict=True):
+        values = [v for k, v in commit.trailers if k.lower() == low]
+        if not values:
+            problems.append(f"no {key} trailer")
+            continue
+        if not not_author:
+            continue
+        reasons: list[str] = []
+        for value in values:
+            parsed = _email_of(value)
+            if parsed is None:
+                reasons.append(f"{key} '{value}' has no email address, so it does not count")
+            elif mapped[Ident(*parsed)] == author:
+                reasons.append(f"{key} is the author ({author})")
+            else:
+                break
+        else:
+            problems.append("; ".join(dict.fromkeys(reasons)))
+    return problems
+
+
+# --- git.authors_disjoint -------------------------------------------------------------------------------------
+
+
+def _group(data: bytes, rel: str) -> list[str]:
+    """Emails in a group file: one per line (`Name <email>` or `email`), `#` starts a comment."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EvidenceUnavailable(f"{rel} is not UTF-8 text", where=rel) from None
+    emails: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        parsed = _email_of(entry)
+        if parsed is None:
+            raise EvidenceUnavailable(
+                f"{rel}:{number}: '{entry}' is not an email address", where=rel, hint="list one email per line"
+            )
+        emails.append(parsed[1].lower())
+    if not emails:
+        raise EvidenceUnavailable(
+            f"{rel} lists no emails; an empty group proves nothing",
+            where=rel,
+            hint="list the group's emails, one per line (every address each member commits with)",
+        )
+    return emails
+
+
+def collect_authors_disjoint(spec: GitAuthorsDisjointSpec, ctx: Context) -> Evidence:
+    """No author or co-author (Co-authored-by) of the commits touching `paths` in the range is in the group."""
+    view = ctx.need_repo()
+    data, sha = view.read_bytes(spec.group_file, max_bytes=1 << 20)
+    group = _group(data, spec.group_file)
+    read = [Read(path=spec.group_file, root="repo", sha256=sha)]
+    rng = _range(view, spec.since, spec.range)
+    if spec.mailmap:
+        read += _bind_mailmap(view)
+    commits = gitrepo.log(view.root, include=[rng.end], exclude=[rng.base], pathspecs=_git_pathspecs(spec.paths))
+    touched = _touching(commits, spec.paths)
+
+    co_authors = [
+        [Ident(*parsed) for key, v in commit.trailers if key.lower() == CO_AUTHOR and (parsed := _email_of(v))]
+        for commit, _ in touched
+    ]
+    group_idents = [Ident("", e) for e in group]
+    mapped = _mapper(view, group_idents + [i for idents in co_authors for i in idents], spec.mailmap)
+    members = set(group) | {mapped[i] for i in group_idents}
+
+    observations: list[Observation] = []
+    emails: set[str] = set()
+    offending = 0
+    for (commit, path), idents in zip(touched, co_authors, strict=True):
+        read.append(Read(commit=commit.sha))
+        emails.update(_identity_emails(commit, mapped, spec.mailmap))
+        author = (commit.author_mapped if spec.mailmap else commit.author).email.lower()
+        people = [("author", {commit.author.email.lower(), author})]
+        people += [("co-author", {i.email.lower(), mapped[i]}) for i in idents]
+        hits = [
+            f"{role} {sorted(names & members)[0]} is in {spec.group_file}" for role, names in people if names & members
+        ]
+        if hits:
+            offending += 1
+            observations.append(
+                Observation(
+                    message=f"commit {commit.sha[:12]} '{_subject(commit)}' by {author}: "
+                    + "; ".join(dict.fromkeys(hits)),
+                    path=path,
+                    root="repo",
+                    commit=commit.sha,
+                    author=author,
+                )
+            )
+    counted = f"{_plural(len(touched), 'commit')} touched {_paths_text(spec.paths)} in {rng.shown}"
+    group_text = f"{_plural(len(set(group)), 'email')} in {spec.group_file}"
+    if offending:
+        summary = f"{counted}: {offending} by members of {spec.group_file}"
+        status = Status.FAIL
+    else:
+        summary = f"{counted}; none by the {group_text}"
+        status = Status.PASS
+    return evidence(
+        spec.kind,
+        status,
+        summary,
+        observations,
+        label=spec.label,
+        fix=f"have these changes made by someone outside {spec.group_file} (revert and redo them), or get a waiver",
+        read=read,
+        emails=sorted(emails),
+    )
+
+
+# --- git.ref -----------------------------------------------------------------------------------------------------
+
+
+def collect_ref(spec: GitRefSpec, ctx: Context) -> Evidence:
+    """The tag exists (annotated, signed, at the release commit as asked) and the work tree is clean."""
+    view = ctx.need_repo()
+    name = spec.tag
+    if "{release}" in name:
+        if not ctx.release:
+            raise EvidenceUnavailable(
+                f"tag '{spec.tag}' uses {{release}} but no release id was given", hint="pass --release ID"
+            )
+        name = name.replace("{release}", ctx.release)
+    read: list[Read] = []
+    observations: list[Observation] = []
+    facts: list[str] = []
+    problems: list[str] = []
+
+    def problem(message: str) -> None:
+        problems.append(message)
+        observations.append(Observation(message=message))
+
+    signers_rel = spec.allowed_signers if spec.signed else None
+    with _signers_file(view, signers_rel, read) as signers:
+        info = gitrepo.tag(view.root, name)
+        if info is None:
+            problem(f"tag '{name}' does not exist")
+        else:
+            target = f"commit {info.commit[:12]}" if info.commit else f"a {info.object_type}"
+            if info.commit:
+                read.append(Read(commit=info.commit))
+            if info.annotated:
+                described = f"annotated tag '{name}' (tag object {info.object_sha[:12]}) names {target}"
+            else:
+                described = f"lightweight tag '{name}' names {target}"
+            observations.append(Observation(message=described, commit=info.commit, failing=False))
+            facts.append("exists")
+            if spec.annotated:
+                if info.annotated:
+                    facts.append("is annotated")
+                else:
+                    problem(f"tag '{name}' is lightweight, not annotated")
+            if signers is not None:
+                if not info.annotated:
+                    problem(f"tag '{name}' is not signed (a lightweight tag cannot carry a signature)")
+                else:
+                    good, said = gitrepo.verify_tag(view.root, name, signers)
+                    if good:
+                        facts.append(f"is signed by a key in {signers_rel}")
+                    else:
+                        said = said.replace(str(signers), str(signers_rel))
+                        problem(f"tag '{name}' has no good signature by a key in {signers_rel} (git: {said})")
+            if spec.at_release_commit:
+                if info.commit == view.commit:
+                    facts.append(f"is at the release commit {view.commit[:12]}")
+                else:
+                    problem(f"tag '{name}' names {target}, not the release commit {view.commit[:12]}")
+    summary = f"tag '{name}' " + ", ".join(facts)
+    if spec.clean:
+        dirty = [p for p in gitrepo.tracked_changes(view.root) if not p.startswith(gitrepo.SIGNOFF_DIR + "/")]
+        if dirty:
+            problems.append(f"{_plural(len(dirty), 'tracked file')} changed in the work tree")
+            observations += [
+                Observation(message="changed in the work tree, not committed", path=p, root="repo") for p in dirty
+            ]
+        else:
+            summary += "; the work tree is clean"
+    return evidence(
+        spec.kind,
+        Status.FAIL if problems else Status.PASS,
+        "; ".join(problems) if problems else summary,
+        observations,
+        label=spec.label,
+        fix=f"tag the release commit as required (git tag -a{' -s' if spec.signed else ''} {name} <release commit>"
+        + (f", signing with a key in {signers_rel} and gpg.format=ssh" if spec.signed else "")
+        + ")"
+        + (" and commit or revert the listed changes" if spec.clean else ""),
+        read=read,
+    )
+
+
+# --- git.file ----------------------------------------------------------------------------------------------------
+
+_MODES = {"100644": "a file", "100755": "a file", "120000": "a symlink", "040000": "a folder", "160000": "a submodule"}
+
+
+def collect_file(spec: GitFileSpec, ctx: Context) -> Evidence:
+    """The path is a file (exists) or nothing at all (absent) in the tree at the ref (the release commit)."""
+    view = ctx.need_repo()
+    if spec.ref is None:
+        sha, at = view.commit, f"the release commit {view.commit[:12]}"
+    else:
+        try:
+            sha = gitrepo.resolve_commit(view.root, spec.ref)
+        except GitError:
+            raise EvidenceUnavailable(
+                f"ref '{spec.ref}' does not name a commit in this clone",
+                hint="fetch the ref (git fetch --tags), or fix `ref:`",
+            ) from None
+        at = f"'{spec.ref}' ({sha[:12]})"
+    entry = gitrepo.tree_entry(view.root, sha, spec.path)
+    what = None if entry is None else _MODES.get(entry.mode, f"an entry of mode {entry.mode}")
+    if spec.state == "exists":
+        ok = what == "a file"
+        summary = f"{spec.path} is {what or 'absent'} at {at}" + ("" if ok or what is None else ", not a file")
+        fix = f"commit {spec.path} as a regular file"
+    else:
+        ok = entry is None
+        summary = f"{spec.path} is absent at {at}" if ok else f"{spec.path} is {what} at {at}; it must be absent"
+        fix = f"remove {spec.path} (git rm) and commit"
+    observation = Observation(message=summary, path=spec.path, root="repo", commit=sha, failing=not ok)
+    return evidence(
+        spec.kind,
+        Status.PASS if ok else Status.FAIL,
+        summary,
+        [observation],
+        label=spec.label,
+        fix=fix,
+        read=[Read(commit=sha)],
+    )
+
+
+# --- git.codeowners ----------------------------------------------------------------------------------------------
+
+CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+"""Where GitHub looks for CODEOWNERS, in its order."""
+_TOKEN = re.compile(r"(?:\\.|\S)+")
+_OWNER = re.compile(r"^@[A-Za-z0-9][\w.-]*(?:/[\w.-]+)?$|^[^\s@<>]+@[^\s@<>]+$")
+_REVIEW_STATES = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
+
+
+@dataclass(frozen=True)
+class _Rule:
+    line: int
+    pattern: str
+    owners: tuple[str, ...]
+    regex: re.Pattern[str]
+    direct_only: bool
+    """GitHub: a trailing `/*` (as in `docs/*`) owns the files directly in that folder, not deeper ones."""
+
+    def matches(self, path: str) -> bool:
+        if self.direct_only:
+            return self.regex.fullmatch(path) is not None
+        return self.regex.match(path) is not None
+
+
+def _codeowners(text: str, rel: str) -> list[_Rule]:
+    """Parse CODEOWNERS (https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/
+    customizing-your-repository/about-code-owners): gitignore-like patterns, no `!` and no `[ ]`; a malformed
+    line is ERROR, since GitHub would skip it and ownership would differ from what the file seems to say."""
+    rules: list[_Rule] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        tokens = _TOKEN.findall(line)
+        pattern, owners = tokens[0], []
+        for token in tokens[1:]:
+            if token.startswith("#"):
+                break
+            if not _OWNER.match(token):
+                raise EvidenceUnavailable(
+                    f"{rel}:{number}: '{token}' is not an owner (@user, @org/team or an email)", where=rel
+                )
+            owners.append(token)
+        if pattern.startswith("!") or re.search(r"(?<!\\)\[", pattern):
+            raise EvidenceUnavailable(
+                f"{rel}:{number}: '{pattern}' uses syntax CODEOWNERS does not support ('!' negation or '[ ]' ranges)",
+                where=rel,
+            )
+        compiled = pathspec.GitIgnoreSpec.from_lines([pattern]).patterns
+        regex = getattr(compiled[0], "regex", None) if compiled else None
+        if not isinstance(regex, re.Pattern):
+            raise EvidenceUnavailable(f"{rel}:{number}: cannot read pattern '{pattern}'", where=rel)
+        segments = pattern.split("/")
+        rules.append(_Rule(number, pattern, tuple(owners), regex, len(segments) > 1 and segments[-1] == "*"))
+    return rules
+
+
+def _approvals(data: bytes, rel: str) -> tuple[set[str], dict[str, set[str]] | None]:
+    """Approvers (lower-case logins) and optional team members from the approvals artifact.
+
+    Format: GitHub's `GET /repos/{owner}/{repo}/pulls/{n}/reviews` output, a JSON list of reviews with
+    `user.login` and `state`, or `{"reviews": [...], "teams": {"org/team": ["login", ...]}}`. Reviews are in
+    the order submitted; a user's last APPROVED / CHANGES_REQUESTED / DISMISSED review decides (COMMENTED does not).
+    """
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise EvidenceUnavailable(f"{rel} is not valid JSON: {exc}", where=rel) from None
+    teams: dict[str, set[str]] | None = None
+    if isinstance(doc, dict):
+        reviews, raw_teams = doc.get("reviews"), doc.get("teams")
+        if raw_teams is not None:
+            if not isinstance(raw_teams, dict) or not all(
+                isinstance(m, list) and all(isinstance(x, str) for x in m) for m in raw_teams.values()
+            ):
+                raise EvidenceUnavailable(f"{rel}: 'teams' must map 'org/team' to a list of logins", where=rel)
+            teams = {str(k).lstrip("@").lower(): {x.lstrip("@").lower() for x in m} for k, m in raw_teams.items()}
+    else:
+        reviews = doc
+    if not isinstance(reviews, list):
+        raise EvidenceUnavailable(
+            f'{rel}: expected a list of reviews (GitHub\'s pull request reviews API) or {{"reviews": [...]}}',
+            where=rel,
+        )
+    latest: dict[str, str] = {}
+    for index, review in enumerate(reviews):
+        user = review.get("user") if isinstance(review, dict) else None
+        login = user.get("login") if isinstance(user, dict) else None
+        state = review.get("state") if isinstance(review, dict) else None
+        if not isinstance(login, str) or not isinstance(state, str):
+            raise EvidenceUnavailable(f"{rel}: reviews[{index}] needs 'user.login' and 'state'", where=rel)
+        if state.upper() in _REVIEW_STATES:
+            latest[login.lower()] = state.upper()
+    return {login for login, state in latest.items() if state == "APPROVED"}, teams
+
+
+def collect_codeowners(spec: GitCodeownersSpec, ctx: Context) -> Evidence:
+    """Every tracked file matching `paths` has an owner under CODEOWNERS (last matching line wins), one of
+    `owners` when given, and (with `approvals`) one of its owners approved."""
+    view = ctx.need_repo()
+    if spec.codeowners_file:
+        rel = spec.codeowners_file
+    else:
+        found = [p for p in CODEOWNERS_PLACES if p in view.tree]
+        if not found:
+            raise EvidenceUnavailable(
+                f"no CODEOWNERS file at the release commit (looked for {', '.join(CODEOWNERS_PLACES)})",
+                hint="commit a CODEOWNERS file, or name it with codeowners_file:",
+            )
+        rel = found[0]
+    data, sha = view.read_bytes(rel, max_bytes=3 << 20)  # GitHub ignores CODEOWNERS files over 3 MB
+    try:
+        rules = _codeowners(data.decode("utf-8"), rel)
+    except UnicodeDecodeError:
+        raise EvidenceUnavailable(f"{rel} is not UTF-8 text", where=rel) from None
+    read = [Read(path=rel, root="repo", sha256=sha)]
+    files = view.match(spec.paths)
+    if not files:
+        raise EvidenceUnavailable(
+            f"{_paths_text(spec.paths)} matched no tracked file at the release commit {view.commit[:12]}",
+            where=spec.paths[0],
+        )
+    read += [Read(path=f, root="repo") for f in files]  # the set of files is the evidence, not their content
+    approvers: set[str] | None = None
+    teams: dict[str, set[str]] | None = None
+    if spec.approvals:
+        approval_data, approval_sha = ctx.artifacts.read_bytes(spec.approvals)
+        approvers, teams = _approvals(approval_data, spec.approvals)
+        read.append(Read(path=spec.approvals, root="artifacts", sha256=approval_sha))
+    allowed = {o.lower() for o in spec.owners}
+
+    observations: list[Observation] = []
+    unowned = wrong_owner = unapproved = 0
+    for path in files:
+        rule = next((r for r in reversed(rules) if r.matches(path)), None)
+        if rule is None or not rule.owners:
+            unowned += 1
+            because = f" ({rel}:{rule.line} '{rule.pattern}' has no owners)" if rule else ""
+            observations.append(Observation(message=f"no owner in {rel}{because}", path=path, root="repo"))
+            continue
+        owners_text = " ".join(rule.owners)
+        if allowed and not any(o.lower() in allowed for o in rule.owners):
+            wrong_owner += 1
+            observations.append(
+                Observation(
+                    message=f"owned by {owners_text} ({rel}:{rule.line}), not by any of {', '.join(spec.owners)}",
+                    path=path,
+                    root="repo",
+                )
+            )
+            continue
+        if approvers is not None and not _approved(rule, path, approvers, teams, spec.approvals or ""):
+            unapproved += 1
+            who = ", ".join(f"@{a}" for a in sorted(approvers)) or "nobody"
+            observations.append(
+                Observation(
+                    message=f"no owner approved: owners {owners_text} ({rel}:{rule.line}); approved by {who}",
+                    path=path,
+                    root="repo",
+                )
+            )
+
+    counted = f"{_plural(len(files), 'file')} matching {_paths_text(spec.paths)}"
+    failing = unowned + wrong_owner + unapproved
+    if failing:
+        parts = []
+        if unowned:
+            parts.append(f"{unowned} without an owner")
+        if wrong_owner:
+            parts.append(f"{wrong_owner} not owned by {', '.join(spec.owners)}")
+        if unapproved:
+            parts.append(f"{unapproved} without an owner's approval")
+        summary = f"{failing} of {counted} fail {rel}: " + ", ".join(parts)
+    else:
+        summary = f"all {counted} have an owner in {rel}"
+        if allowed:
+            summary += f" among {', '.join(spec.owners)}"
+        if approvers is not None:
+            summary += f", and an owner approved each ({spec.approvals})"
+    return evidence(
+        spec.kind,
+        Status.FAIL if failing else Status.PASS,
+        summary,
+        observations,
+        label=spec.label,
+        fix=f"add owners for the listed files to {rel} (the last matching line wins) and get an owner's approval",
+        read=read,
+    )
+
+
+def _approved(rule: _Rule, path: str, approvers: set[str], teams: dict[str, set[str]] | None, rel: str) -> bool:
+    unresolved: list[str] = []
+    for owner in rule.owners:
+        if not owner.startswith("@"):
+            unresolved.append(owner)  # an email: GitHub maps it to an account; offline we cannot
+        elif "/" in owner:
+            members = (teams or {}).get(owner[1:].lower())
+            if members is None:
+                unresolved.append(owner)
+            elif members & approvers:
+                return True
+        elif owner[1:].lower() in approvers:
+            return True
+    if unresolved:
+        raise EvidenceUnavailable(
+            f"cannot tell whether {unresolved[0]} (an owner of {path}) approved: team membership and email owners "
+            f"cannot be resolved offline",
+            where=rel,
+            hint='export approvals as {"reviews": [...], "teams": {"org/team": ["login", ...]}} '
+            "(members from GET /orgs/{org}/teams/{team}/members), or list @user owners",
+        )
+    return False
