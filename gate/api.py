@@ -1,8 +1,8 @@
 """The Python API for launchers and notebooks: load(), check(). Returns data or raises GateError; never prints.
 
-    from gate import api
-    report = api.check("checklists/cot-isolation.yaml", repo=".", artifacts="ci-out", stage="pre-training")
-    if report.verdict != "passed": raise SystemExit(report.blocking)
+from gate import api
+report = api.check("checklists/cot-isolation.yaml", repo=".", artifacts="ci-out", stage="pre-training")
+if report.verdict != "passed": raise SystemExit(report.blocking)
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from gate.evidence.context import RepoView, build_context
 from gate.loader import LoadedChecklist
 from gate.model import RELEASE_ID_PATTERN
 from gate.results import Report
-
-
 
 
 class SignoffRequiredError(GateError):

@@ -197,7 +197,10 @@ def _cmd_artifacts_record(args: argparse.Namespace) -> int:
     top = gitrepo.toplevel(Path(args.repo))
     commit = gitrepo.resolve_commit(top, args.commit) if args.commit else gitrepo.default_release_commit(top)
     path, count = record(Path(args.artifacts), commit)
-    print(f"gate: recorded {count} artifact{'s' if count != 1 else ''} for commit {commit[:12]} in {path}", file=sys.stderr)
+    print(
+        f"gate: recorded {count} artifact{'s' if count != 1 else ''} for commit {commit[:12]} in {path}",
+        file=sys.stderr,
+    )
     return ExitCode.OK
 
 

@@ -1,8 +1,10 @@
 """Git, read in bulk: one `git` process per question, never one per file or commit.
 
 Owns repository discovery, the release commit (DESIGN "Where evidence is read"), the tree at a commit,
-and which files are dirty or untracked. Runs git with a fixed environment (no pager, no prompts,
-C locale) so output does not depend on the user's settings. Raises EvidenceUnavailable or GateError.
+which files are dirty or untracked, and the bulk history readers of the git.* collectors (one `git log` per
+range with a NUL-separated format, one `check-mailmap --stdin` for every identity, tags in one `for-each-ref`).
+Runs git with a fixed environment (no pager, no prompts, C locale, no pathspec overrides) so output does not
+depend on the user's settings. Raises EvidenceUnavailable or GateError.
 """
 
 from __future__ import annotations
@@ -37,7 +39,10 @@ def git_env() -> dict[str, str]:
             "GIT_OPTIONAL_LOCKS": "0",
         }
     )
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+    # GIT_*_PATHSPECS would change what pathspec magic like `:(glob)` / `:(exclude)` means (GIT_LITERAL_PATHSPECS
+    # turns it off, so a log would silently select nothing): evidence must not depend on them.
+    pathspec_vars = ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS", "GIT_ICASE_PATHSPECS")
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", *pathspec_vars):
         env.pop(name, None)
     return env
 
@@ -375,19 +380,8 @@ def tag(root: Path, name: str) -> TagRef | None:
 
 def verify_tag(root: Path, name: str, allowed_signers: Path) -> tuple[bool, str]:
     """Whether the tag carries a good SSH signature by a key in allowed_signers, and git's last message line."""
-    proc_out = _run_status(
-        root,
-        [
-            "-c",
-            "gpg.format=ssh",
-            "-c",
-            f"gpg.ssh.allowedSignersFile={allowed_signers}",
-            "verify-tag",
-            "--end-of-options",
-            f"refs/tags/{name}",
-        ],
-    )
-    code, stderr = proc_out
+    signers = ["-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={allowed_signers}"]
+    code, stderr = _run_status(root, [*signers, "verify-tag", "--end-of-options", f"refs/tags/{name}"])
     lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
     return code == 0, lines[-1] if lines else f"exit {code}"
 
@@ -417,6 +411,15 @@ def tree_entry(root: Path, commit: str, path: str) -> TreeEntry | None:
             mode, _kind, sha = meta.decode().split(" ")
             return TreeEntry(mode, sha)
     return None
+
+
+def is_ancestor(root: Path, ancestor: str, commit: str) -> bool:
+    """Whether `ancestor` is in the history of `commit` (a commit is its own ancestor)."""
+    code, stderr = _run_status(root, ["merge-base", "--is-ancestor", "--end-of-options", ancestor, commit])
+    if code not in (0, 1):
+        message = stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git merge-base failed: {message[-1] if message else 'exit ' + str(code)}")
+    return code == 0
 
 
 def release_commit_at(root: Path, ref: str) -> str:

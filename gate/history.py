@@ -11,7 +11,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Self
 
@@ -35,28 +36,31 @@ class Commit(Model):
     """One commit (or, with `merge:`, one merge commit) on a branch."""
 
     id: Annotated[StrictStr, Field(pattern=SLUG)] | None = None
-    """A label other steps may name (`from:`); the built repository also gets a tag-free note of it."""
+    """A label later steps may name (`from:`, `merge:`, `reset:`), also across builds (`build(labels=...)`)."""
     branch: Annotated[StrictStr, Field(pattern=SLUG)] = "main"
     """The branch the commit goes on; created from `from` (default: main's tip) when new."""
     from_: StrictStr | None = Field(default=None, alias="from")
     """For a new branch: the commit id or branch it starts from."""
-    author: StrictStr
-    """A key of `people`."""
+    author: StrictStr | None = None
+    """A key of `people`; required unless the step only resets."""
     committer: StrictStr | None = None
     """A key of `people` (default: the author)."""
     date: StrictStr | None = None
     """ISO 8601 with a zone; default one hour after the previous commit."""
-    message: StrictStr = Field(min_length=1)
-    trailers: Annotated[list[StrictStr], BeforeValidator(_one_or_many)] = []
+    message: Annotated[StrictStr, Field(min_length=1)] | None = None
+    """The commit message; required unless the step only resets."""
+    trailers: Annotated[list[StrictStr], BeforeValidator(_one_or_many)] = Field(default_factory=list)
     """Lines like 'Reviewed-by: Bob <bob@lab.example>', appended as the trailer block."""
-    co_authors: Annotated[list[StrictStr], BeforeValidator(_one_or_many)] = []
+    co_authors: Annotated[list[StrictStr], BeforeValidator(_one_or_many)] = Field(default_factory=list)
     """Keys of `people`, added as Co-authored-by trailers."""
-    add: Annotated[list[RelPath], BeforeValidator(_one_or_many)] = []
+    add: Annotated[list[RelPath], BeforeValidator(_one_or_many)] = Field(default_factory=list)
     """Paths copied from the fixture's repo/ folder (a folder adds every file under it)."""
-    write: dict[RelPath, StrictStr] = {}
+    write: dict[RelPath, StrictStr] = Field(default_factory=dict)
     """Paths written with inline content."""
-    delete: Annotated[list[RelPath], BeforeValidator(_one_or_many)] = []
+    delete: Annotated[list[RelPath], BeforeValidator(_one_or_many)] = Field(default_factory=list)
     """Paths removed."""
+    reset: StrictStr | None = None
+    """Before this step, hard-reset `branch` to this commit id, tag or ref (rewriting a release branch)."""
     merge: StrictStr | None = None
     """A branch merged into `branch` with a merge commit (no fast-forward)."""
     tag: StrictStr | None = None
@@ -66,9 +70,20 @@ class Commit(Model):
 
     @model_validator(mode="after")
     def _something(self) -> Self:
-        if self.merge is None and not (self.add or self.write or self.delete):
-            raise ValueError("a commit needs add, write or delete (or merge: for a merge commit)")
+        if self.merge is None and self.reset is None and not (self.add or self.write or self.delete):
+            raise ValueError("a commit needs add, write or delete (or merge: for a merge commit, reset: to rewind)")
+        if not self.reset_only:
+            missing = [name for name in ("author", "message") if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"a commit needs {' and '.join(missing)}")
+        elif self.tag is not None:
+            raise ValueError("a step that only resets makes no commit to tag")
         return self
+
+    @property
+    def reset_only(self) -> bool:
+        """A step that only moves the branch (`reset:` with nothing to commit)."""
+        return self.reset is not None and self.merge is None and not (self.add or self.write or self.delete)
 
 
 class History(Model):
@@ -128,16 +143,32 @@ def isolated_git_env(home: Path) -> dict[str, str]:
     return env
 
 
-def build(history: History, fixture: Path, target: Path) -> dict[str, str]:
-    """Build the history into a new repository at target; returns commit id (and branch tips) -> sha."""
-    if target.exists() and any(target.iterdir()):
+def build(
+    history: History,
+    fixture: Path,
+    target: Path,
+    *,
+    on_top: bool = False,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Build the history into a new repository at target (or, with on_top, onto the repository there).
+
+    `labels` are commit ids from an earlier build (its return value) that steps may name in `from:`,
+    `merge:` and `reset:`. Returns commit id -> sha for those and for the steps here that have an `id`.
+    """
+    if on_top:
+        if not (target / ".git").exists():
+            raise GateError(f"{target} is not a git repository")
+    elif target.exists() and any(target.iterdir()):
         raise GateError(f"{target} exists and is not empty")
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gate-git-home-") as home:
-        return _build(history, fixture, target, isolated_git_env(Path(home)))
+        return _build(history, fixture, target, isolated_git_env(Path(home)), on_top, dict(labels or {}))
 
 
-def _build(history: History, fixture: Path, target: Path, env: dict[str, str]) -> dict[str, str]:
+def _build(
+    history: History, fixture: Path, target: Path, env: dict[str, str], on_top: bool, labels: dict[str, str]
+) -> dict[str, str]:
 
     def git(*args: str, extra: dict[str, str] | None = None) -> str:
         proc = subprocess.run(
@@ -151,18 +182,31 @@ def _build(history: History, fixture: Path, target: Path, env: dict[str, str]) -
             raise GateError(f"git {' '.join(args[:2])} failed while building the history: {proc.stderr.strip()}")
         return proc.stdout.strip()
 
-    git("init", "--quiet", "--initial-branch=main")
-    git("config", "commit.gpgsign", "false")
-    git("config", "tag.gpgsign", "false")
-    git("config", "core.autocrlf", "false")
-    labels: dict[str, str] = {}
+    if not on_top:
+        git("init", "--quiet", "--initial-branch=main")
+        git("config", "commit.gpgsign", "false")
+        git("config", "tag.gpgsign", "false")
+        git("config", "core.autocrlf", "false")
     clock = _parse_date(history.start) - timedelta(hours=1)
-    current = "main"
-    known_branches = {"main"}
+    current = git("rev-parse", "--abbrev-ref", "HEAD") if on_top else "main"
+    known_branches = set(git("for-each-ref", "--format=%(refname:short)", "refs/heads").split()) if on_top else {"main"}
     repo_src = fixture / "repo"
     for i, step in enumerate(history.commits):
         clock = _parse_date(step.date) if step.date else clock + timedelta(hours=1)
         stamp = f"{int(clock.timestamp())} {clock.strftime('%z') or '+0000'}"
+        if step.branch != current:
+            if step.branch in known_branches:
+                git("checkout", "--quiet", step.branch)
+            else:
+                start = labels.get(step.from_ or "", step.from_ or "main")
+                git("checkout", "--quiet", "-b", step.branch, start)
+                known_branches.add(step.branch)
+            current = step.branch
+        if step.reset is not None:
+            git("reset", "--quiet", "--hard", labels.get(step.reset, step.reset))
+            if step.reset_only:
+                continue
+        assert step.author is not None and step.message is not None  # Commit validates this
         author = history.people[step.author]
         committer = history.people[step.committer or step.author]
         extra = {
@@ -173,15 +217,7 @@ def _build(history: History, fixture: Path, target: Path, env: dict[str, str]) -
             "GIT_COMMITTER_EMAIL": committer.email,
             "GIT_COMMITTER_DATE": stamp,
         }
-        if step.branch != current:
-            if step.branch in known_branches:
-                git("checkout", "--quiet", step.branch)
-            else:
-                start = labels.get(step.from_ or "", step.from_ or "main")
-                git("checkout", "--quiet", "-b", step.branch, start)
-                known_branches.add(step.branch)
-            current = step.branch
-        if i == 0 and history.mailmap:
+        if i == 0 and history.mailmap and not on_top:
             (target / ".mailmap").write_text(history.mailmap, encoding="utf-8")
             git("add", ".mailmap")
         for rel in step.add:
@@ -208,7 +244,16 @@ def _build(history: History, fixture: Path, target: Path, env: dict[str, str]) -
         if trailers:
             message += "\n" + "\n".join(trailers) + "\n"
         if step.merge is not None:
-            git("merge", "--quiet", "--no-ff", "--no-edit", "-m", message, labels.get(step.merge, step.merge), extra=extra)
+            git(
+                "merge",
+                "--quiet",
+                "--no-ff",
+                "--no-edit",
+                "-m",
+                message,
+                labels.get(step.merge, step.merge),
+                extra=extra,
+            )
             if step.add or step.write or step.delete:
                 git("commit", "--quiet", "--amend", "--no-edit", extra=extra)
         else:

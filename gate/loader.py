@@ -116,7 +116,39 @@ def _file_type(mode: int) -> str:
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans (no yes/no/on/off) and dates kept as strings."""
+    """SafeLoader with YAML 1.2 booleans (no yes/no/on/off) and dates kept as strings.
+
+    It checks the limits on one document, nesting and size as the events stream in, so the recursive
+    composer never sees deep nesting and a 2 MiB list stops at the cap instead of being parsed whole.
+    """
+
+    def __init__(self, stream: str, shown: str) -> None:
+        super().__init__(stream)
+        self.shown = shown
+        self.documents = 0
+        self.depth = 0
+        self.nodes = 0
+
+    def get_event(self) -> yaml.Event:
+        event: yaml.Event = super().get_event()  # type: ignore[no-untyped-call]  # untyped in the stubs
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise self._refuse(event, "more than one YAML document; a checklist is one")
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self._refuse(event, f"nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            self.depth -= 1
+        if isinstance(event, yaml.NodeEvent):
+            self.nodes += 1
+            if self.nodes > MAX_NODES:
+                raise self._refuse(event, f"document has more than {MAX_NODES} values")
+        return event
+
+    def _refuse(self, event: yaml.Event, message: str) -> ProblemsError:
+        return ProblemsError([Problem(Location(self.shown, *_mark(event.start_mark)), message)])
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -172,8 +204,7 @@ def parse_yaml(text: str, shown: str) -> tuple[Any, Positions]:
     """One YAML document -> plain data (dict, list, str, int, float, bool, None) and positions."""
     pos = Positions(shown)
     try:
-        _check_events(text, shown)
-        loader = _Loader(text)
+        loader = _Loader(text, shown)
         try:
             node = loader.get_single_node()
             if node is None:
@@ -188,31 +219,6 @@ def parse_yaml(text: str, shown: str) -> tuple[Any, Positions]:
         raise ProblemsError([_reader_problem(exc, text, shown)]) from None
 
 
-def _check_events(text: str, shown: str) -> None:
-    """Refuse several documents and deep nesting before building anything (the composer is recursive)."""
-    depth = 0
-    documents = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise ProblemsError(
-                    [
-                        Problem(
-                            Location(shown, *_mark(event.start_mark)), "more than one YAML document; a checklist is one"
-                        )
-                    ]
-                )
-        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ProblemsError(
-                    [Problem(Location(shown, *_mark(event.start_mark)), f"nested deeper than {MAX_DEPTH} levels")]
-                )
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-
-
 class _Builder:
     """Builds plain data from the node graph, counting nodes so that alias bombs stop early."""
 
@@ -220,21 +226,14 @@ class _Builder:
         self.loader = loader
         self.pos = pos
         self.count = 0
-        self.built: set[int] = set()
-        self.aliased = False
 
     def _fail(self, node: yaml.Node, message: str, path: Path_ = ()) -> ProblemsError:
         return ProblemsError([Problem(Location(self.pos.shown, *_mark(node.start_mark)), message, dotted(path))])
 
     def build(self, node: yaml.Node, path: Path_, depth: int, ancestors: frozenset[int]) -> Any:
         self.count += 1
-        if id(node) in self.built:
-            self.aliased = True  # the composer hands out the anchored node again for each alias
-        self.built.add(id(node))
-        if self.count > MAX_NODES:
-            if self.aliased:
-                raise self._fail(node, f"document expands to more than {MAX_NODES} values (alias bomb?)")
-            raise self._fail(node, f"document has more than {MAX_NODES} values")
+        if self.count > MAX_NODES:  # only aliases get here: the loader caps the nodes written out
+            raise self._fail(node, f"document expands to more than {MAX_NODES} values (alias bomb?)")
         if depth > MAX_DEPTH:
             raise self._fail(node, f"nested deeper than {MAX_DEPTH} levels (through aliases)", path)
         if id(node) in ancestors:
@@ -653,9 +652,10 @@ def _message(err: dict[str, Any], path: Path_ = ()) -> str:
             return "must not be empty"
         return f"needs at least {ctx.get('min_length')} entries"
     if kind == "too_long":
-        return f"too many entries: {ctx.get('actual_length')}, at most {ctx.get('max_length')}"
+        count = len(value) if isinstance(value, (list, dict)) else ctx.get("actual_length")
+        return f"too many entries: {count}, at most {ctx.get('max_length')}"
     if kind == "string_too_long":
-        return f"too long: at most {ctx.get('max_length')} characters"
+        return f"too long: {len(str(value))} characters, at most {ctx.get('max_length')}"
     if kind == "string_too_short":
         return "must not be empty"
     for op, word in (

@@ -144,7 +144,7 @@ OPERATORS = (
     "le",
 )
 
-NULLABLE_OPERATORS = ("equals", "not_equals", "contains", "not_contains")
+NULLABLE_OPERATORS = ("contains", "not_contains")
 
 
 class Assertion(Model):
@@ -187,11 +187,18 @@ class Assertion(Model):
             shown = ", ".join(self._alias(g) for g in given)
             raise ValueError(f"needs exactly one operator, got {len(given)}: {shown}")
         # Each field is optional only so that the others can be left out; an explicit null is a value
-        # only where null can be compared with (`equals: null`, `contains: null`).
+        # only where null can be compared with (`contains: null`, a list element).
         operator = self._alias(given[0])
         if getattr(self, given[0]) is None and operator not in NULLABLE_OPERATORS:
             if operator in ("exists", "absent"):
                 raise ValueError(f"write `{operator}: true`, not `{operator}: null`")
+            if operator in ("equals", "not_equals"):
+                # JMESPath cannot tell a null value from a missing key, and a query selecting nothing is
+                # ERROR (fail closed): say what is meant instead.
+                other = "absent" if operator == "equals" else "exists"
+                raise ValueError(
+                    f"`{operator}: null` cannot be checked (null means 'selected nothing'); use `{other}: true`"
+                )
             raise ValueError(f"`{operator}: null` has nothing to compare with; give a value")
         return self
 
@@ -283,9 +290,9 @@ class CodePatternSpec(Spec):
     allowlist: Annotated[list[RelPath], _one_or_many_of(RelPath)] = []
     """Globs of files where a match is allowed (must: not_occur)."""
     ignore_comments: StrictBool = False
-    """Do not count matches inside comments and docstrings (Python files)."""
+    """Skip matches in comments and docstrings (Python files), or in lines starting with `#` or `//` (others)."""
     ignore_strings: StrictBool = False
-    """Do not count matches inside string literals (Python files)."""
+    """Skip matches in string literals (Python files only; code in an f-string's {...} still counts)."""
 
     @model_validator(mode="after")
     def _valid_regex(self) -> Self:
@@ -319,7 +326,7 @@ class GitTrailersSpec(Spec):
 
     kind: Literal["git.trailers"]
     paths: Globs
-    """Paths (git pathspec globs) whose commits are checked."""
+    """Gitignore-style globs (as for `files:`) of the paths whose commits are checked."""
     since: StrictStr | None = Field(default=None, min_length=1)
     """A tag pattern (e.g. `v*`): the range starts at the newest matching tag reachable from the release commit."""
     range: Range | None = None
@@ -359,7 +366,7 @@ class GitAuthorsDisjointSpec(Spec):
 
     kind: Literal["git.authors_disjoint"]
     paths: Globs
-    """Paths (git pathspec globs) whose commits are checked."""
+    """Gitignore-style globs (as for `files:`) of the paths whose commits are checked."""
     since: StrictStr | None = Field(default=None, min_length=1)
     """A tag pattern: the range starts at the newest matching tag reachable from the release commit."""
     range: Range | None = None

@@ -170,9 +170,9 @@ class GitRepo:
         self.git(*sign, "tag", "-s" if key else "-a", "-m", message, name, ref, env=self._env("alice"))
 
     def bulk_commits(
-        self, count: int, *, path: str = "rl/reward/f{i}.py", author: str = "alice", trailer: str = ""
+        self, count: int, *, path: str = "rl/reward/f{i}.py", files: int = 40, author: str = "alice", trailer: str = ""
     ) -> None:
-        """`count` commits on the current branch in ONE `git fast-import` (fast: thousands per second)."""
+        """`count` commits on the current branch in ONE `git fast-import`, cycling over `files` paths."""
         email = PEOPLE.get(author, f"{author}@example.com")
         parent = self.head
         branch = self.git("symbolic-ref", "HEAD")
@@ -189,7 +189,7 @@ class GitRepo:
                 + f"data {len(data)}\n".encode()
                 + data
                 + (f"from {parent}\n".encode() if i == 0 else b"")
-                + f"M 100644 inline {path.format(i=i)}\ndata {len(body)}\n".encode()
+                + f"M 100644 inline {path.format(i=i % files)}\ndata {len(body)}\n".encode()
                 + body
                 + b"\n"
             )

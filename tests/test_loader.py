@@ -42,9 +42,9 @@ def test_digest_changes_with_meaning(write) -> None:
     assert item_digest(plain.checklist.items[0]) != item_digest(changed.checklist.items[0])
 
 
-def test_equals_null_and_not_equals_null_digest_differently(write) -> None:
-    a = loader.load(write({"a.yaml": checklist().replace("{not_contains: reasoning}", "{equals: null}")}))
-    b = loader.load(write({"b.yaml": checklist().replace("{not_contains: reasoning}", "{not_equals: null}")}))
+def test_contains_null_and_not_contains_null_digest_differently(write) -> None:
+    a = loader.load(write({"a.yaml": checklist().replace("{not_contains: reasoning}", "{contains: null}")}))
+    b = loader.load(write({"b.yaml": checklist().replace("{not_contains: reasoning}", "{not_contains: null}")}))
     assert a.digest != b.digest
 
 

@@ -1,7 +1,7 @@
 """Collectors for `code.imports` (the Python import graph) and `code.pattern` (a text search in source files).
 
 Both read the repository at the release commit only through `ctx.need_repo()` (tracked, unmodified files) and
-bind every file they read into the evidence digest. They fail closed: a file they cannot decode or parse is
+bind every file they read into the evidence digest. They fail closed: a file they need to parse and cannot is
 ERROR, never skipped, because an unparseable module might hide an import (and an untokenizable file a match).
 """
 

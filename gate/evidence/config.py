@@ -66,10 +66,14 @@ def parse_config(rel: str, data: bytes, given: str = "auto") -> Document | Unrea
 # YAML
 
 
-class _ConfigLoader(yaml.SafeLoader):
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _ConfigLoader(_Base):  # type: ignore[valid-type,misc]
     """yaml.safe_load semantics, with the values JSON has no type for kept as JSON types.
 
-    The pure-Python parser, not libyaml: its error messages are the ones `gate lint` gives for checklists.
+    libyaml (CSafeLoader) when available: configs can be many and large, and it is ~3x faster than the
+    pure-Python parser. Its syntax-error wording differs slightly from `gate lint`'s; positions are exact.
     """
 
 

@@ -30,7 +30,7 @@ SHALLOW = "shallow clone: the history is incomplete; fetch full history (actions
 MAILMAP = ".mailmap"
 CO_AUTHOR = "co-authored-by"
 _EMAIL = re.compile(r"^[^\s<>@]+@[^\s<>@]+$")
-_BRACKETED = re.compile(r"<([^<>]*)>\s*$")
+_BRACKETED = re.compile(r"<([^<>]*)>(?!.*<)")
 
 
 # --- ranges and history -------------------------------------------------------------------------------------
@@ -73,9 +73,16 @@ def _range(view: RepoView, since: str | None, range_: str | None) -> _Range:
     if not sep or not first:
         raise EvidenceUnavailable(f"range '{range_}' is not of the form A..B (e.g. 'v1.2..HEAD')")
     base = _resolve(root, first, range_)
+    tip = _resolve(root, last or "HEAD", range_)
+    if not gitrepo.is_ancestor(root, base, tip):
+        # A reversed or diverged range would silently select the wrong commits (or none): fail closed.
+        raise EvidenceUnavailable(
+            f"range '{range_}': '{first}' is not in the history of '{last or 'HEAD'}'",
+            hint=f"start the range at a commit the end descends from, e.g. `git merge-base {first} {last or 'HEAD'}`",
+        )
     # A range ending at HEAD ends, in effect, at the newest commit touching anything outside .gate/signoffs/:
     # committing sign-offs must not change the evidence (DESIGN "Where evidence is read").
-    end = gitrepo.release_commit_at(root, _resolve(root, last or "HEAD", range_))
+    end = gitrepo.release_commit_at(root, tip)
     return _Range(base, end, f"{first}..{end[:12]}")
 
 

@@ -418,12 +418,12 @@ def test_yaml_syntax_error_is_an_error_at_line_and_column(git_repo) -> None:
     ev = run(repo, NOT_CONTAINS)
     assert ev.status is Status.ERROR
     assert ev.summary == (
-        "rl/envs/bad.yaml:3:5: invalid YAML: while parsing a flow sequence, expected ',' or ']', but got ':'"
+        "rl/envs/bad.yaml:3:5: invalid YAML: while parsing a flow sequence, did not find expected ',' or ']'"
     )
     assert ev.fix == "fix the syntax of the file listed, or leave it out of `files:`"
     assert ev.observations == [
         Observation(
-            message="invalid YAML: while parsing a flow sequence, expected ',' or ']', but got ':'",
+            message="invalid YAML: while parsing a flow sequence, did not find expected ',' or ']'",
             path="rl/envs/bad.yaml",
             root="repo",
             line=3,

@@ -3,6 +3,7 @@ tags, files at a ref and CODEOWNERS. Every FAIL names the commit or path; every 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -152,7 +153,7 @@ def test_trailers_fail_when_reviewer_is_author_through_mailmap(git_repo) -> None
     assert result.observations[0].message == (
         f"commit {sha[:12]} 'Tweak' by alice@example.com: Reviewed-by is the author (alice@example.com)"
     )
-    mailmap_sha = __import__("hashlib").sha256(b"Alice <alice@example.com> <alice@home.example>\n").hexdigest()
+    mailmap_sha = hashlib.sha256(b"Alice <alice@example.com> <alice@home.example>\n").hexdigest()
     assert Read(path=".mailmap", root="repo", sha256=mailmap_sha) in result.read
 
 
@@ -186,6 +187,13 @@ def test_trailers_value_without_email_does_not_count(git_repo) -> None:
     assert result.observations[0].message == (
         f"commit {sha[:12]} 'Tweak' by alice@example.com: Reviewed-by 'bob' has no email address, so it does not count"
     )
+
+
+def test_trailers_value_with_text_after_the_email_counts(git_repo) -> None:
+    repo = git_repo()
+    released(repo)
+    repo.commit({"rl/reward/scale.py": "x = 2\n"}, "Tweak", trailers={"Reviewed-by": "Bob <bob@example.com> (on call)"})
+    assert trailers(context(repo)).status is Status.PASS
 
 
 def test_trailers_one_independent_reviewer_is_enough(git_repo) -> None:
@@ -231,9 +239,9 @@ def test_trailers_paths_use_gitignore_globs_with_exclusions(git_repo) -> None:
     nested = repo.commit({"rl/deep/loss.py": "x\n"}, "Nested loss")
     repo.commit({"rl/deep/loss_test.txt": "x\n"}, "Not python")
     repo.commit({"rl/deep/skip/loss.py": "x\n"}, "Excluded")
-    result = trailers(context(repo), paths=["*.py", "!rl/deep/skip/"])
+    result = trailers(context(repo), paths=["*.py", "!rl/deep/skip/**"])
     assert result.summary == (
-        f"1 commit touched *.py, !rl/deep/skip/ in v1.0..{repo.head[:12]}: 1 without an independent Reviewed-by"
+        f"1 commit touched *.py, !rl/deep/skip/** in v1.0..{repo.head[:12]}: 1 without an independent Reviewed-by"
     )
     assert result.observations[0].commit == nested
 
@@ -256,6 +264,14 @@ def test_trailers_report_unusual_file_names_as_they_are(git_repo) -> None:
     assert result.observations[0].path == 'rl/reward/ünicode "q".py'
 
 
+def test_trailers_ignore_pathspec_environment_variables(git_repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = git_repo()
+    released(repo)
+    repo.commit({"rl/reward/a.py": "a\n"}, "Unreviewed")
+    monkeypatch.setenv("GIT_LITERAL_PATHSPECS", "1")
+    assert trailers(context(repo)).status is Status.FAIL
+
+
 def merged(repo: GitRepo, *, feature: dict[str, str] | None, merge: dict[str, str] | None) -> tuple[str, str]:
     """v1.0, then a feature branch commit touching rl/reward merged with --no-ff; returns (feature, merge)."""
     base = released(repo)
@@ -273,6 +289,7 @@ def test_trailers_merges_check_needs_trailers_on_merge_commits(git_repo) -> None
     result = trailers(context(repo), merges="check")
     assert result.status is Status.FAIL
     assert result.summary.startswith("2 commits touched")
+    assert {r.commit for r in result.read} == {side, top}
     assert [o.commit for o in result.observations] == [top]
     assert result.observations[0].message == (
         f"commit {top[:12]} 'Merge feature' by carol@example.com: no Reviewed-by trailer"
@@ -381,7 +398,9 @@ def test_trailers_range_to_head_ignores_later_signoff_commits(git_repo) -> None:
     repo.commit({".gate/signoffs/r1/abc.json": "{}\n"}, "sign-off")
     after = trailers(context(repo), since=None, range="v1.0..HEAD")
     assert after == before
-    assert after.summary == f"1 commit touched rl/reward/** in v1.0..{release[:12]}: all have an independent Reviewed-by"
+    assert (
+        after.summary == f"1 commit touched rl/reward/** in v1.0..{release[:12]}: all have an independent Reviewed-by"
+    )
 
 
 def test_trailers_range_endpoint_that_does_not_resolve_is_an_error(git_repo) -> None:
@@ -392,6 +411,21 @@ def test_trailers_range_endpoint_that_does_not_resolve_is_an_error(git_repo) -> 
     assert result.summary == "range 'v0.9..HEAD': 'v0.9' does not name a commit in this clone"
     result = trailers(context(repo), since=None, range="v1.0..nope")
     assert result.summary == "range 'v1.0..nope': 'nope' does not name a commit in this clone"
+
+
+def test_trailers_range_whose_base_is_not_in_the_history_is_an_error(git_repo) -> None:
+    repo = git_repo()
+    start = released(repo)
+    repo.checkout("other", create_at=start)
+    repo.commit({"rl/reward/x.py": "x\n"}, "Elsewhere")
+    repo.checkout("main")
+    repo.commit({"rl/reward/a.py": "a\n"}, "Here")
+    result = trailers(context(repo), since=None, range="other..HEAD")
+    assert result.status is Status.ERROR
+    assert result.summary == "range 'other..HEAD': 'other' is not in the history of 'HEAD'"
+    assert trailers(context(repo), since=None, range="HEAD..v1.0").summary == (
+        "range 'HEAD..v1.0': 'HEAD' is not in the history of 'v1.0'"
+    )
 
 
 def test_trailers_malformed_range_is_an_error(git_repo) -> None:
@@ -462,9 +496,23 @@ def test_trailers_signed_passes_with_good_signatures(git_repo, keys: tuple[Path,
 def test_trailers_signed_without_the_allowed_signers_file_is_an_error(git_repo) -> None:
     repo = git_repo()
     released(repo)
+    repo.commit({"rl/reward/a.py": "a\n"}, "One", trailers={"Reviewed-by": BOB})
     result = trailers(context(repo), signed=True, allowed_signers="keys/allowed_signers")
     assert result.status is Status.ERROR
     assert result.summary.startswith("keys/allowed_signers is not in the release commit")
+
+
+def test_signatures_without_ssh_keygen_are_an_error(git_repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = git_repo()
+    repo.commit({"keys/allowed_signers": "alice@example.com ssh-ed25519 AAAA\n"}, "signers")
+    repo.tag("v1.0")
+    repo.commit({"rl/reward/a.py": "a\n"}, "One", trailers={"Reviewed-by": BOB})
+    monkeypatch.setattr(git.shutil, "which", lambda name: None)
+    result = trailers(context(repo), signed=True, allowed_signers="keys/allowed_signers")
+    assert result.status is Status.ERROR
+    assert result.summary == "ssh-keygen (OpenSSH) is not installed; git needs it to verify SSH signatures"
+    tag = ref(context(repo), tag="v1.0", annotated=True, signed=True, allowed_signers="keys/allowed_signers")
+    assert tag.status is Status.ERROR
 
 
 def test_trailers_read_a_large_range_with_a_constant_number_of_git_processes(
@@ -492,7 +540,7 @@ def test_trailers_read_a_large_range_with_a_constant_number_of_git_processes(
 
 def test_log_parses_a_commit_header_and_rejects_garbage(tmp_path: Path) -> None:
     header = b"\0".join([b"a" * 40, b"", b"A", b"a@x", b"A", b"a@x", b"A", b"a@x", b"A", b"a@x", b"", b"", b"s"])
-    commits = gitrepo._parse_log(header + b"\0Reviewed-by:Bob <b@x>\0\n\n\"d/\\303\\274 \\\"q\\\"\"\nplain\n")
+    commits = gitrepo._parse_log(header + b'\0Reviewed-by:Bob <b@x>\0\n\n"d/\\303\\274 \\"q\\""\nplain\n')
     assert commits[0].trailers == (("Reviewed-by", "Bob <b@x>"),)
     assert commits[0].paths == ('d/ü "q"', "plain")
     with pytest.raises(gitrepo.GitError, match="malformed commit header"):
@@ -530,12 +578,20 @@ def test_authors_disjoint_fail_lists_commits_by_group_members(git_repo) -> None:
     repo.commit({"rl/reward/c.py": "c\n"}, "Clean", author="carol")
     result = disjoint(context(repo))
     assert result.status is Status.FAIL
-    assert result.summary == f"3 commits touched rl/reward/** in v1.0..{repo.head[:12]}: 2 by members of teams/graders.txt"
-    assert [(o.commit, o.message) for o in result.observations] == [
-        (by_dave, f"commit {by_dave[:12]} 'Reward by grader' by dave@example.com: author dave@example.com is in "
-         "teams/graders.txt"),
-        (co, f"commit {co[:12]} 'Pairing' by bob@example.com: co-author erin@example.com is in teams/graders.txt"),
-    ]
+    assert (
+        result.summary == f"3 commits touched rl/reward/** in v1.0..{repo.head[:12]}: 2 by members of teams/graders.txt"
+    )
+    assert (
+        [(o.commit, o.message) for o in result.observations]
+        == [  # newest first, as git log lists them
+            (co, f"commit {co[:12]} 'Pairing' by bob@example.com: co-author erin@example.com is in teams/graders.txt"),
+            (
+                by_dave,
+                f"commit {by_dave[:12]} 'Reward by grader' by dave@example.com: author dave@example.com is in "
+                "teams/graders.txt",
+            ),
+        ]
+    )
 
 
 def test_authors_disjoint_sees_through_mailmap(git_repo) -> None:
@@ -653,6 +709,15 @@ def test_ref_signature_by_an_unlisted_key_or_none_fails(git_repo, keys: tuple[Pa
     )
 
 
+def test_ref_signed_without_the_allowed_signers_file_is_an_error(git_repo) -> None:
+    repo = git_repo()
+    repo.commit({"a": "1"})
+    repo.annotated_tag("v1.3")
+    result = ref(context(repo), tag="v1.3", annotated=True, signed=True, allowed_signers="keys/allowed_signers")
+    assert result.status is Status.ERROR
+    assert result.summary.startswith("keys/allowed_signers is not in the release commit")
+
+
 def test_ref_release_placeholder(git_repo) -> None:
     repo = git_repo()
     repo.commit({"a": "1"})
@@ -672,7 +737,7 @@ def test_ref_clean_fails_on_changed_tracked_files_but_not_signoffs(git_repo) -> 
     repo = git_repo()
     repo.commit({"a.txt": "1", ".gate/signoffs/r1/x.json": "{}"})
     repo.tag("v1.3")
-    repo.write({".gate/signoffs/r1/x.json": "{\"changed\": 1}", "untracked.txt": "u"})
+    repo.write({".gate/signoffs/r1/x.json": '{"changed": 1}', "untracked.txt": "u"})
     assert ref(context(repo), tag="v1.3", clean=True).status is Status.PASS
     repo.write({"a.txt": "2"})
     result = ref(context(repo), tag="v1.3", clean=True)
@@ -723,7 +788,9 @@ def test_file_at_a_ref(git_repo) -> None:
     old = repo.commit({"rl/debug.py": "x\n"})
     repo.tag("v1.0")
     repo.commit({"rl/debug.py": None})
-    assert file(context(repo), path="rl/debug.py", ref="v1.0").summary == f"rl/debug.py is a file at 'v1.0' ({old[:12]})"
+    assert (
+        file(context(repo), path="rl/debug.py", ref="v1.0").summary == f"rl/debug.py is a file at 'v1.0' ({old[:12]})"
+    )
     assert file(context(repo), path="rl/debug.py").status is Status.FAIL
 
 
@@ -821,9 +888,7 @@ def reviews(*pairs: tuple[str, str]) -> list[dict[str, Any]]:
 def test_codeowners_approvals_by_an_owner(git_repo, tmp_path: Path) -> None:
     repo = git_repo()
     sha = repo.commit({".github/CODEOWNERS": "rl/ @bob @carol\n", "rl/a.py": "a"})
-    arts = make_artifacts(
-        tmp_path / "out", {"pr/reviews.json": json.dumps(reviews(("Carol", "APPROVED")))}, commit=sha
-    )
+    arts = make_artifacts(tmp_path / "out", {"pr/reviews.json": json.dumps(reviews(("Carol", "APPROVED")))}, commit=sha)
     result = owners(context(repo, arts), approvals="pr/reviews.json")
     assert result.status is Status.PASS
     assert result.summary == (

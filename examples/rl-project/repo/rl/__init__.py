@@ -1,0 +1,1 @@
+"""rl-train: RL fine-tuning with verifiable graders."""

@@ -1,0 +1,4 @@
+"""The reward: grader scores plus shaping terms. Never sees the reasoning trace.
+
+Owned by @lab/safety (CODEOWNERS).
+"""
