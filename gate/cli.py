@@ -211,6 +211,24 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from gate import demo
+    from gate.report import render
+
+    color = use_color(args.color, sys.stdout)
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    def show(report: Report) -> None:
+        sys.stdout.write(render("text", report, color=color))
+        sys.stdout.flush()
+
+    keep = Path(args.keep) if args.keep else None
+    outcome = demo.run(keep, say=say, show=show, stop_before_fix=args.stop_before_fix)
+    return ExitCode.OK if outcome.ok else ExitCode.BLOCKED
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; only implemented subcommands are listed."""
     parser = _Parser(
@@ -293,6 +311,22 @@ def build_parser() -> argparse.ArgumentParser:
         "schema", help="print the checklist JSON Schema", description="Print the JSON Schema of the checklist format."
     )
     schema.set_defaults(handler=_cmd_schema)
+
+    demo = sub.add_parser(
+        "demo",
+        help="build the example RL project, gate it, fix it, gate it again",
+        description="Build the bundled example RL project as a real git repository with its CI artifacts, "
+        "show the check blocking on CoT-isolation findings, apply the fix and show it passing. Exit 0 when "
+        "the demo showed exactly that, 1 otherwise.",
+    )
+    demo.add_argument("--keep", metavar="DIR", help="build in DIR (new or empty) and keep it for inspection")
+    demo.add_argument(
+        "--stop-before-fix",
+        action="store_true",
+        help="stop after the blocked check (DIR keeps the state before the fix)",
+    )
+    demo.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="colour in the reports")
+    demo.set_defaults(handler=_cmd_demo)
     return parser
 
 

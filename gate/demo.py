@@ -357,8 +357,8 @@ def _run(ws: Workspace, *, say: Say, show: Show, stop_before_fix: bool, kept: bo
     labels = build_before(ws)
     head = gitrepo.default_release_commit(ws.repo)
     say(
-        f"  repo/: {len(spec.commits)} commits by {len({spec.people[a].email for a in authors})} people "
-        f"since the start, main at {head[:12]}; last release tag {LAST_RELEASE_TAG}"
+        f"  repo/: {len(spec.commits)} commits by {len(authors)} authors (a merge, a bot, a CoT reader), "
+        f"release commit {head[:12]}, last release tag {LAST_RELEASE_TAG}"
     )
     logs = sorted(p for p in (ws.artifacts / "grader-logs").iterdir())
     size = sum(len(gzip.decompress(p.read_bytes())) for p in logs)
@@ -382,8 +382,9 @@ def _run(ws: Workspace, *, say: Say, show: Show, stop_before_fix: bool, kept: bo
         _tell_command(ws, say, kept, note="exits 1: blocked")
         return Outcome(True, [], before=before)
 
-    say(f"gate demo: applying {EXAMPLE}/fix.yaml: main rewound to {labels['before-reward-hotfixes'][:12]}, ")
-    say("  env config and import fixed, the reward work re-landed with independent review by a non-CoT reader")
+    say(f"gate demo: applying {EXAMPLE}/fix.yaml (main is unreleased, so its history is rewritten):")
+    say(f"  main rewound to {labels['before-reward-hotfixes'][:12]}, before the reward hotfixes")
+    say("  the env config and the import fixed; the reward work re-landed, reviewed, by a non-CoT reader")
     apply_fix(ws, labels)
     head = gitrepo.default_release_commit(ws.repo)
     say(f"gate demo: artifacts re-recorded for the new release commit {head[:12]}; checking again")

@@ -33,3 +33,20 @@ def test_python_m_gate_help_exits_0() -> None:
     )
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.startswith("usage: gate ")
+
+
+ENGINE_PROBE = """\
+import sys
+import gate.engine, gate.api
+heavy = sorted(name for name in ("textual", "jinja2", "rich", "git") if name in sys.modules)
+print(",".join(heavy))
+"""
+
+
+def test_engine_and_api_do_not_import_textual_jinja2_rich_or_gitpython() -> None:
+    # GitPython costs ~95 ms at import and runs `git version`: collectors run git through gate.gitrepo.
+    result = subprocess.run(
+        [sys.executable, "-c", ENGINE_PROBE], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "\n", f"imported by the engine: {result.stdout.strip()}"
