@@ -15,7 +15,7 @@ $(STAMP): requirements/dev.txt pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gate lint checklists/
+	$(BIN)/gate demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

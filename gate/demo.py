@@ -250,12 +250,14 @@ def copy_ci_artifacts(artifacts: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class Expected:
-    """A blocking item and the failing observations it must have: by place (path) or by commit label."""
+    """A blocking item and its failing observations: at these paths (with a line) or commits (history.yaml ids),
+    each saying all of `says`."""
 
     item: str
     what: str
     paths: tuple[str, ...] = ()
     commits: tuple[str, ...] = ()
+    says: tuple[str, ...] = ()
 
 
 EXPECTED = (
@@ -263,14 +265,26 @@ EXPECTED = (
         "grader-configs-exclude-cot",
         "an env config gives the grader the reasoning",
         paths=("rl/envs/math_proofs.yaml",),
+        says=("grader.inputs contains 'reasoning'",),
     ),
     Expected(
         "reward-code-cannot-import-cot",
         "reward and grader code reach rl.trace through rl.utils.text",
         paths=("rl/graders/exact_match.py", "rl/reward/brevity.py", "rl/reward/shaping.py"),
+        says=(" -> rl.utils.text (", " -> rl.trace.capture (rl/utils/text.py:"),
     ),
-    Expected("reward-changes-reviewed", "a reward commit without independent review", commits=("unreviewed-hotfix",)),
-    Expected("cot-readers-do-not-author-reward", "a reward commit by a CoT reader", commits=("cot-reader-reward",)),
+    Expected(
+        "reward-changes-reviewed",
+        "a reward commit without independent review",
+        commits=("unreviewed-hotfix",),
+        says=("no Reviewed-by trailer",),
+    ),
+    Expected(
+        "cot-readers-do-not-author-reward",
+        "a reward commit by a CoT reader",
+        commits=("cot-reader-reward",),
+        says=("carol@lab.example is in security/cot-readers.txt",),
+    ),
 )
 
 
@@ -298,6 +312,9 @@ def compare_before(report: Report, labels: dict[str, str]) -> list[str]:
         if want.commits and seen_commits != want_commits:
             shown = [c[:12] for c in seen_commits]
             problems.append(f"{item.id} failed on commits {shown}, expected {[c[:12] for c in want_commits]}")
+        problems += [
+            f"{item.id}: '{o.message}' does not say '{s}'" for o in failing for s in want.says if s not in o.message
+        ]
     missing = sorted(set(expected) - {i.id for i in report.items})
     problems += [f"{m} was not checked" for m in missing]
     return problems

@@ -171,13 +171,16 @@ def _build(
 ) -> dict[str, str]:
 
     def git(*args: str, extra: dict[str, str] | None = None) -> str:
-        proc = subprocess.run(
-            ["git", "-C", str(target), *args],
-            capture_output=True,
-            text=True,
-            env={**env, **(extra or {})},
-            check=False,
-        )
+        try:
+            proc = subprocess.run(
+                ["git", "-C", str(target), *args],
+                capture_output=True,
+                text=True,
+                env={**env, **(extra or {})},
+                check=False,
+            )
+        except FileNotFoundError:
+            raise GateError("git is not installed (or not on PATH); building a history needs it") from None
         if proc.returncode != 0:
             raise GateError(f"git {' '.join(args[:2])} failed while building the history: {proc.stderr.strip()}")
         return proc.stdout.strip()

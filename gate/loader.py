@@ -736,7 +736,7 @@ def load_file(path: Path, shown: str | None = None, *, max_bytes: int = MAX_BYTE
     if not isinstance(data, dict):
         raise ProblemsError([Problem(pos.value(()), f"the top level must be a mapping, got {_describe(data)}")])
     try:
-        checklist = Checklist.model_validate(data)
+        checklist = Checklist.model_validate(data, by_alias=True, by_name=False)
     except ValidationError as exc:
         raise ProblemsError(validation_problems(exc, data, pos)) from None
     problems = list(_file_rules(checklist, pos))

@@ -635,7 +635,7 @@ def test_gate_lint_exits_2_without_a_traceback_on_every_bad_input(tmp_path: Path
             return -1, "", "timed out"
         return proc.returncode, proc.stdout, proc.stderr
 
-    # Each run is a fresh interpreter (~0.3 s); two at a time keeps the loop short on two cores.
+    # Each run is a fresh interpreter (~0.3 s of start-up); a few at a time keep the loop short.
     with ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 1))) as pool:
         results = list(pool.map(lambda r: run(r[1], r[2]), runs))
     failures = [

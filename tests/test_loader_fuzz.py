@@ -21,9 +21,15 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from gate import loader
 from gate.errors import GateError
+
+# Hypothesis keeps caches (unicode tables, constants found in the source) under ./.hypothesis unless told
+# otherwise, and its pytest plugin writes them right after collection, before any fixture runs: point it
+# at the system temp folder here, at import. (The example database is off: database=None below.)
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "gate-tests-hypothesis")
 
 STARTER = Path(__file__).resolve().parent.parent / "checklists" / "starter.yaml"
 STARTER_TEXT = STARTER.read_text(encoding="utf-8")
