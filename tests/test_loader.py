@@ -209,5 +209,5 @@ def test_python_field_names_are_not_checklist_keys(write) -> None:
     # `assert_` and `in_` are the models' Python names; the checklist language (and the schema) says assert/in.
     text = checklist().replace("assert: {not_contains: reasoning}", "assert_: {in: [1]}")
     assert messages(write({"c.yaml": text})) == [
-        "c.yaml:18:9: items[0].evidence[0].assert_: unknown key 'assert_'. Did you mean 'assert'?"
+        "c.yaml:17:9: items[0].evidence[0].assert_: unknown key 'assert_'. Did you mean 'assert'?"
     ]
