@@ -1,14 +1,19 @@
 """The Python API for launchers and notebooks: load(), check(). Returns data or raises GateError; never prints.
 
-from gate import api
-report = api.check("checklists/cot-isolation.yaml", repo=".", artifacts="ci-out", stage="pre-training")
-if report.verdict != "passed": raise SystemExit(report.blocking)
+Example (a training launcher, before it spends GPUs)::
+
+    from gate import api
+
+    report = api.check("checklists/cot-isolation.yaml", repo=".", artifacts="ci-out", stage="pre-training",
+                       evidence_only=True)
+    if report.verdict != "passed":
+        raise SystemExit([item.id for item in report.blocking])
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -92,6 +97,7 @@ def _checklist_in_repo(loaded: LoadedChecklist, view: RepoView) -> str | None:
         if r in view.changed:
             raise GateError(
                 f"checklist {r} differs from the release commit {view.commit[:12]}",
-                hint="commit the change (gate reads checklists as of the release commit), or use `gate lint` while editing",
+                hint="commit the change (gate reads checklists as of the release commit); "
+                "use `gate lint` while editing",
             )
     return rel

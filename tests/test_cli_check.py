@@ -10,8 +10,6 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-
 from gate.cli import main
 from tests.builders import GitRepo, make_artifacts
 
@@ -60,8 +58,16 @@ def make_project(git_repo, tmp_path: Path, *, env: str = CLEAN_ENV, junit: str =
 
 def run_check(repo: GitRepo, arts: Path, *extra: str) -> int:
     return main(
-        ["check", "--checklist", str(repo.path / "gate/mini.yaml"), "--repo", str(repo.path), "--artifacts", str(arts)]
-        + list(extra)
+        [
+            "check",
+            "--checklist",
+            str(repo.path / "gate/mini.yaml"),
+            "--repo",
+            str(repo.path),
+            "--artifacts",
+            str(arts),
+            *list(extra),
+        ]
     )
 
 
@@ -244,8 +250,16 @@ def test_bad_inputs_never_show_a_traceback(git_repo, tmp_path) -> None:
         ["check", "--checklist", str(bad), "--evidence-only"],
         ["check", "--checklist", str(tmp_path / "missing.yaml"), "--evidence-only"],
         ["check", "--checklist", str(repo.path / "gate/mini.yaml"), "--repo", str(repo.path), "--format", "x"],
-        ["check", "--checklist", str(repo.path / "gate/mini.yaml"), "--repo", str(repo.path), "--stage", "x",
-         "--evidence-only"],
+        [
+            "check",
+            "--checklist",
+            str(repo.path / "gate/mini.yaml"),
+            "--repo",
+            str(repo.path),
+            "--stage",
+            "x",
+            "--evidence-only",
+        ],
         ["artifacts", "record", "--artifacts", str(tmp_path / "nope"), "--repo", str(repo.path)],
         ["artifacts", "record", "--artifacts", str(arts), "--repo", str(tmp_path)],
     ]

@@ -89,7 +89,9 @@ def restore_tz():  # type: ignore[no-untyped-def]
     time.tzset()
 
 
-def test_same_inputs_give_the_same_digests_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restore_tz) -> None:
+def test_same_inputs_give_the_same_digests_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restore_tz
+) -> None:
     first = digests(*build(tmp_path / "a"))
     # Every kind produced a real verdict, not an ERROR that would digest the same everywhere.
     assert {k: v[0] for k, v in first.items()} == {
