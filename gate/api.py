@@ -55,12 +55,11 @@ def check(
     loaded = load(checklist)
     items = engine.select_items(loaded, stage)
     needs_signoff = [i.id for i in items if i.signoff]
-    if needs_signoff and not evidence_only:
+    if needs_signoff and not evidence_only and release is None:
         shown = ", ".join(needs_signoff[:5]) + (" ..." if len(needs_signoff) > 5 else "")
         raise SignoffRequiredError(
-            f"{len(needs_signoff)} selected item(s) need sign-off ({shown}) and this version of gate cannot "
-            "check sign-offs yet",
-            hint="pass --evidence-only to check the evidence alone (the report will say sign-offs were not checked)",
+            f"{len(needs_signoff)} selected item(s) need sign-off ({shown}); sign-offs are bound to a release",
+            hint="pass --release ID to check the sign-offs, or --evidence-only to check the evidence alone",
         )
     ctx = build_context(
         repo=Path(repo) if repo is not None else None,
@@ -75,7 +74,16 @@ def check(
     shown = loaded.shown
     if ctx.repo is not None:
         shown = _checklist_in_repo(loaded, ctx.repo) or shown
-    return engine.evaluate(loaded, ctx, stage=stage, evidence_only=evidence_only, debug=debug, checklist_path=shown)
+    signoffs = release is not None and not evidence_only
+    report = engine.evaluate(loaded, ctx, stage=stage, evidence_only=not signoffs, debug=debug, checklist_path=shown)
+    if signoffs:
+        from gate.signoff import evaluate_signoffs
+
+        assert release is not None
+        if ctx.repo is None:
+            raise GateError(f"cannot check sign-offs without the repository: {ctx.repo_problem}")
+        report, _, _ = evaluate_signoffs(report, loaded, ctx.repo.root, ctx.repo.commit, release, ctx.now)
+    return report
 
 
 def _checklist_in_repo(loaded: LoadedChecklist, view: RepoView) -> str | None:

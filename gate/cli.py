@@ -12,11 +12,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from gate import __version__
+from gate import __version__, gitrepo
 from gate.errors import GateError, Problem, ProblemsError, UsageError
 
 if TYPE_CHECKING:
@@ -204,6 +205,168 @@ def _cmd_artifacts_record(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _parse_time(text: str, what: str) -> datetime:
+    """A date (end of that day, UTC) or an ISO 8601 time with a zone."""
+    from datetime import UTC, datetime, time
+
+    try:
+        if len(text) == 10:
+            return datetime.combine(datetime.fromisoformat(text).date(), time(23, 59, 59), tzinfo=UTC)
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{what}: invalid date '{text}' (YYYY-MM-DD or ISO 8601 with a zone)") from None
+    if value.tzinfo is None:
+        raise UsageError(f"{what}: '{text}' has no time zone (add Z or +00:00)")
+    return value.astimezone(UTC)
+
+
+def _passphrase_prompt(key_file: Path) -> Callable[[], str]:
+    """Our own prompt (never a child process's): only on a terminal."""
+
+    def ask() -> str:
+        import getpass
+
+        if not sys.stdin.isatty():
+            raise UsageError(
+                f"{key_file} is encrypted and there is no terminal to ask for its passphrase",
+                hint="load the key into ssh-agent (ssh-add) and sign without --key",
+            )
+        return getpass.getpass(f"passphrase for {key_file}: ")
+
+    return ask
+
+
+def _cmd_sign(args: argparse.Namespace) -> int:
+    from gate import api, ledger, signoff
+
+    decisions = [d for d in ("approve", "reject", "waive", "revoke", "retire") if getattr(args, d)]
+    if len(decisions) != 1:
+        raise UsageError("give exactly one of --approve, --reject, --waive, --revoke ENTRY")
+    decision = decisions[0]
+    if decision == "retire":
+        raise UsageError("--retire is not available yet (it comes with `gate diff` and `gate check --baseline`)")
+    loaded = api.load(args.checklist)
+    now = ledger.now_utc()
+    if args.report:
+        report = _read_report(Path(args.report))
+        if report.checklist.digest != loaded.digest:
+            raise signoff.SignRefused(
+                f"{args.report} was made with another checklist (digest {report.checklist.digest[:12]}, the local "
+                f"{loaded.shown} is {loaded.digest[:12]})",
+                hint="sign with the checklist of the release commit, or ask CI for a fresh report",
+            )
+        top = gitrepo.toplevel(Path(args.repo))
+        commit = report.release_commit or ""
+        if not commit:
+            raise UsageError(f"{args.report} has no release commit")
+    else:
+        report = api.check(
+            args.checklist,
+            repo=args.repo,
+            artifacts=args.artifacts,
+            subjects=args.subject or [],
+            release_ref=args.release_ref,
+            release=args.release,
+            evidence_only=True,
+            use_manifest=not args.no_manifest,
+            now=now,
+        )
+        top = gitrepo.toplevel(Path(args.repo))
+        commit = report.release_commit or ""
+    judged, entries, signers = signoff.evaluate_signoffs(
+        report.model_copy(update={"release": args.release}), loaded, top, commit, args.release, now
+    )
+    identity = signoff.choose_key(signers, Path(args.key) if args.key else None)
+    body = signoff.prepare(
+        decision=decision,  # type: ignore[arg-type]
+        release=args.release,
+        report=judged,
+        loaded=loaded,
+        entries=entries,
+        identity=identity,
+        comment=args.comment,
+        now=now,
+        item_id=args.item,
+        role=args.role,
+        expires=_parse_time(args.expires, "--expires") if args.expires else None,
+        revokes=args.revoke,
+    )
+    signature = ledger.sign_entry(
+        body,
+        key_file=identity.key_file,
+        public_key=identity.agent_key,
+        passphrase=_passphrase_prompt(identity.key_file) if identity.key_file else None,
+    )
+    path = ledger.write_entry(top, body, signature)
+    rel = path.relative_to(top).as_posix()
+    target = f"item '{body.item}'" if body.item else "the release"
+    print(
+        f"gate: {identity.signer.identity} signed {decision} of {target} as {body.role or '-'}: {rel}", file=sys.stderr
+    )
+    message = f"gate: {decision} {body.item or ''}".strip()
+    print(f"  commit it: git -C {top} add {rel} && git -C {top} commit -m '{message}'", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _read_report(path: Path) -> Report:
+    from pydantic import ValidationError
+
+    from gate.results import Report
+
+    try:
+        return Report.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except ValidationError as exc:
+        raise UsageError(f"{path} is not a gate JSON report: {exc.errors()[0]['msg']}") from None
+
+
+def _cmd_ledger_verify(args: argparse.Namespace) -> int:
+    from gate import ledger, signoff
+
+    top = gitrepo.toplevel(Path(args.repo))
+    commit = gitrepo.resolve_commit(top, args.release_ref) if args.release_ref else gitrepo.default_release_commit(top)
+    signers = signoff.signers_at(top, commit)
+    entries = ledger.read_entries(top, args.release)
+    ledger.verify_entries(entries, signers)
+    for entry in entries:
+        b = entry.body
+        print(
+            f"ok  {entry.id[:12]}  {b.decision:<8} {b.item or b.fingerprint or '-'}  {b.signer} ({b.role or '-'})  "
+            f"{b.signed_at:%Y-%m-%dT%H:%M:%SZ}"
+        )
+    print(
+        f"gate: {len(entries)} sign-off entr{'y' if len(entries) == 1 else 'ies'} of release {args.release} verified "
+        f"against {signoff.SIGNERS_PATH} at {commit[:12]}",
+        file=sys.stderr,
+    )
+    return ExitCode.OK
+
+
+def _cmd_signers(args: argparse.Namespace) -> int:
+    from gate import gitrepo, loader, signers
+
+    if args.file:
+        path = Path(args.file)
+    else:
+        try:
+            path = gitrepo.toplevel(Path.cwd()) / signers.DEFAULT_PATH
+        except gitrepo.GitError:
+            raise UsageError("not inside a git repository", hint="pass --file PATH naming the signers file") from None
+    listed = signers.load_signers(path)
+    checklist = loader.load(Path(args.checklist)) if args.checklist else None
+    sys.stdout.write(signers.allowed_signers(listed) if args.allowed_signers else signers.table(listed))
+    if checklist is None:
+        return ExitCode.OK
+    problems = signers.quorum_problems(listed, checklist.checklist)
+    for problem in problems:
+        print(f"gate: error: {problem}", file=sys.stderr)
+    if problems:
+        return ExitCode.BLOCKED
+    print(f"gate: every role and sign-off quorum in {checklist.shown} has enough holders", file=sys.stderr)
+    return ExitCode.OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from gate.schema import checklist_schema
 
@@ -290,6 +453,70 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--repo", default=".", metavar="DIR", help="the repository (default: the current folder)")
     record.add_argument("--commit", metavar="REF", help="the commit built from (default: the release commit)")
     record.set_defaults(handler=_cmd_artifacts_record)
+
+    sign = sub.add_parser(
+        "sign",
+        help="sign a decision on an item (approve, reject, waive, revoke) with your SSH key",
+        description="Write one signed sign-off entry under .gate/signoffs/RELEASE/, bound to the release, the "
+        "checklist digest, the item's definition and its evidence digest. Refuses (exit 1) what would not "
+        "count: a role you do not hold, an approval by an author for an independent requirement, approving "
+        "failing evidence that is not waived, waiving passing evidence or an ERROR.",
+    )
+    sign.add_argument("--release", required=True, metavar="ID", help="the release id")
+    sign.add_argument("--item", metavar="ID", help="the item")
+    action = sign.add_mutually_exclusive_group(required=True)
+    action.add_argument("--approve", action="store_true", help="approve the item's evidence")
+    action.add_argument("--reject", action="store_true", help="reject it (blocks until revoked)")
+    action.add_argument("--waive", action="store_true", help="waive a FAIL until --expires (never an ERROR)")
+    action.add_argument("--revoke", metavar="ENTRY", help="withdraw an entry (its id or a unique prefix)")
+    action.add_argument("--retire", metavar="FINGERPRINT", help=argparse.SUPPRESS)
+    sign.add_argument("--comment", required=True, metavar="TEXT", help="why (a waiver's justification)")
+    sign.add_argument("--expires", metavar="DATE", help="a waiver's expiry: YYYY-MM-DD (end of day UTC) or ISO 8601")
+    sign.add_argument("--role", metavar="ROLE", help="the role you sign as, when you hold several that fit")
+    sign.add_argument("--key", metavar="FILE", help="private key file (default: your key in ssh-agent)")
+    sign.add_argument("--report", metavar="FILE", help="sign the digests of a CI JSON report instead of re-checking")
+    sign.add_argument("--checklist", required=True, metavar="PATH", help="the checklist file")
+    sign.add_argument("--repo", default=".", metavar="DIR", help="the repository (default: the current folder)")
+    sign.add_argument("--artifacts", metavar="DIR", help="CI artifacts, when checking locally (no --report)")
+    sign.add_argument("--subject", action="append", metavar="PATH", help="a model file for digest evidence")
+    sign.add_argument("--release-ref", metavar="REF", help="the release commit (default as for check)")
+    sign.add_argument("--no-manifest", action="store_true", help="do not check artifacts against gate-artifacts.json")
+    sign.set_defaults(handler=_cmd_sign)
+
+    ledger_parser = sub.add_parser(
+        "ledger",
+        help="verify the signed sign-off entries of a release",
+        description="Inspect the sign-off ledger (.gate/signoffs/RELEASE/).",
+    )
+    ledger_sub = ledger_parser.add_subparsers(dest="ledger_command", metavar="ACTION", parser_class=_Parser)
+    verify_ledger = ledger_sub.add_parser(
+        "verify",
+        help="verify every entry's signature, signer, key validity and role against signers.yaml",
+        description="Exit 0 when every entry verifies against .gate/signers.yaml at the release commit; exit 1 "
+        "naming the first entry that is tampered, replayed, signed by an unknown key or claims a role its signer "
+        "does not hold.",
+    )
+    verify_ledger.add_argument("--release", required=True, metavar="ID", help="the release id")
+    verify_ledger.add_argument("--repo", default=".", metavar="DIR", help="the repository (default: .)")
+    verify_ledger.add_argument("--release-ref", metavar="REF", help="the release commit (default as for check)")
+    verify_ledger.set_defaults(handler=_cmd_ledger_verify)
+
+    signers_parser = sub.add_parser(
+        "signers",
+        help="list .gate/signers.yaml; check that enough people hold each role",
+        description="Validate and list the signers file (identities, roles, emails, keys). With --checklist, also "
+        "check that distinct people hold enough of each role to meet every sign-off requirement (exit 1 if not).",
+    )
+    signers_parser.add_argument(
+        "--file", metavar="PATH", help="the signers file (default: .gate/signers.yaml in the current repository)"
+    )
+    signers_parser.add_argument("--checklist", metavar="PATH", help="check every role and quorum of this checklist")
+    signers_parser.add_argument(
+        "--allowed-signers",
+        action="store_true",
+        help="print the derived allowed_signers file (for ssh-keygen -Y verify and git) instead of the table",
+    )
+    signers_parser.set_defaults(handler=_cmd_signers)
 
     lint = sub.add_parser(
         "lint",

@@ -135,7 +135,7 @@ def evaluate(
     )
     blocked = any(r.blocking for r in item_results)
     notes = []
-    if evidence_only:
+    if evidence_only and any(item.signoff for item in items):
         notes.append("sign-offs were not checked (--evidence-only)")
     if not ctx.artifacts.use_manifest:
         notes.append("artifacts were not checked against gate-artifacts.json (--no-manifest)")

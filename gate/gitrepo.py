@@ -427,3 +427,14 @@ def release_commit_at(root: Path, ref: str) -> str:
     sha = resolve_commit(root, ref)
     out = run(root, ["log", "-1", "--format=%H", sha, "--", ".", f":(exclude){SIGNOFF_DIR}"]).decode().strip()
     return out or sha
+
+
+def read_blob(root: Path, commit: str, path: str, *, max_bytes: int = 16 * 1024 * 1024) -> bytes | None:
+    """A file's bytes as of a commit (not the work tree); None when the commit has no file there."""
+    entry = tree_entry(root, commit, path)
+    if entry is None or entry.mode not in ("100644", "100755"):
+        return None
+    data = run(root, ["cat-file", "blob", entry.sha])
+    if len(data) > max_bytes:
+        raise GitError(f"{path} at {commit[:12]} is over the {max_bytes}-byte limit")
+    return data

@@ -156,6 +156,55 @@ class Waiver(Result):
     """When the waiver stops applying (UTC)."""
 
 
+class SignoffStatus(StrEnum):
+    """An item's sign-off state (DESIGN "Statuses and clearance")."""
+
+    APPROVED = "APPROVED"
+    PENDING = "PENDING"
+    REJECTED = "REJECTED"
+    STALE = "STALE"
+    NOT_REQUIRED = "NOT_REQUIRED"
+
+
+class RoleProgress(Result):
+    """Quorum progress for one required role."""
+
+    role: str
+    needed: int
+    signers: list[str] = []
+    """Identities whose fresh approvals count for this role."""
+    independent_of: str | None = None
+
+
+class EntryView(Result):
+    """One sign-off entry as the policy judged it for an item."""
+
+    id: str
+    decision: str
+    signer: str
+    role: str | None
+    signed_at: datetime
+    comment: str
+    expires: datetime | None = None
+    counted: bool
+    """True when the entry counts (a fresh approval toward quorum, a valid waiver, a standing reject)."""
+    reason: str | None = None
+    """Why it does not count: stale (which digest changed), not independent, revoked, expired, ..."""
+
+
+class SignoffState(Result):
+    """Who signed an item, whether the quorum is met, and why entries do not count."""
+
+    status: SignoffStatus
+    roles: list[RoleProgress] = []
+    entries: list[EntryView] = []
+
+    @property
+    def progress(self) -> str:
+        """`safety-lead 1/1, auditor 0/1`."""
+        return ", ".join(f"{r.role} {min(len(r.signers), r.needed)}/{r.needed}" for r in self.roles)
+
+
 class ItemResult(Result):
     """One item's verdict."""
 
@@ -172,6 +221,8 @@ class ItemResult(Result):
     """file:line:col of the item's definition."""
     waiver: Waiver | None = None
     """The waiver that applies when the status is WAIVED."""
+    signoff_state: SignoffState | None = None
+    """Set when sign-offs were checked (not --evidence-only)."""
 
     @property
     def blocking(self) -> bool:
@@ -247,11 +298,15 @@ def fold_status(statuses: list[Status]) -> Status:
 __all__ = [
     "SCHEMA_VERSION",
     "ChecklistInfo",
+    "EntryView",
     "Evidence",
     "ItemResult",
     "Observation",
     "Read",
     "Report",
+    "RoleProgress",
+    "SignoffState",
+    "SignoffStatus",
     "Status",
     "Summary",
     "Verdict",

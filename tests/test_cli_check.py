@@ -71,12 +71,12 @@ def run_check(repo: GitRepo, arts: Path, *extra: str) -> int:
     )
 
 
-def test_check_passes_and_says_sign_offs_were_not_checked(git_repo, tmp_path, capsys) -> None:
+def test_check_passes_without_escape_codes(git_repo, tmp_path, capsys) -> None:
     repo, arts = make_project(git_repo, tmp_path)
-    assert run_check(repo, arts, "--evidence-only", "--color", "never") == 0
+    assert run_check(repo, arts, "--color", "never") == 0
     out, err = capsys.readouterr()
     assert "PASS   grader-configs-exclude-cot [blocker]" in out
-    assert "note: sign-offs were not checked (--evidence-only)" in out
+    assert "note:" not in out  # no item needs sign-off, so nothing was left unchecked
     assert out.rstrip().splitlines()[-1].startswith("PASSED: 2 of 2 items pass")
     assert "\x1b[" not in out
     assert err == ""
@@ -108,7 +108,7 @@ def test_unknown_stage_is_exit_2(git_repo, tmp_path, capsys) -> None:
     assert "hint: declared stages: pre-training, pre-release" in err
 
 
-def test_signoff_items_need_evidence_only_until_signoffs_exist(git_repo, tmp_path, capsys) -> None:
+def test_signoff_items_need_a_release_or_evidence_only(git_repo, tmp_path, capsys) -> None:
     repo = git_repo("project")
     text = CHECKLIST.replace(
         "        assert: {not_contains: reasoning}\n",
@@ -118,8 +118,10 @@ def test_signoff_items_need_evidence_only_until_signoffs_exist(git_repo, tmp_pat
     arts = make_artifacts(tmp_path / "ci-out", {"results/junit.xml": JUNIT_OK}, commit=repo.head)
     assert run_check(repo, arts) == 2
     err = capsys.readouterr().err
-    assert "1 selected item(s) need sign-off (grader-configs-exclude-cot)" in err
-    assert "hint: pass --evidence-only" in err
+    assert "1 selected item(s) need sign-off (grader-configs-exclude-cot); sign-offs are bound to a release" in err
+    assert "hint: pass --release ID to check the sign-offs, or --evidence-only" in err
+    assert run_check(repo, arts, "--evidence-only") == 0
+    assert "note: sign-offs were not checked (--evidence-only)" in capsys.readouterr().out
 
 
 def test_every_format_from_one_evaluation(git_repo, tmp_path, capsys) -> None:

@@ -20,7 +20,7 @@ from gate.report import (
     printable,
     waiver_line,
 )
-from gate.results import ItemResult, Report, Status
+from gate.results import ItemResult, Report, SignoffStatus, Status
 
 STATUS_STYLES = {
     Status.PASS: "green",
@@ -54,10 +54,10 @@ def _item(item: ItemResult) -> list[Text]:
     )
     if item.status is Status.PASS:
         head.append(f": {printable(evidence_summary(item))}")
-        return [head]
+        return [head, *_signoff(item)]
     if item.status is Status.WAIVED:
         head.append(f": {printable(evidence_summary(item))}")
-        return [head, Text(f"  {printable(waiver_line(item.waiver))}")]
+        return [head, Text(f"  {printable(waiver_line(item.waiver))}"), *_signoff(item)]
     lines = [head]
     for ev, observations in failing(item):
         lines.extend(Text(f"  {printable(observation_line(o))}") for o in observations)
@@ -67,6 +67,30 @@ def _item(item: ItemResult) -> list[Text]:
             lines.append(Text(f"  +{ev.omitted} more"))
         if ev.fix:
             lines.append(Text(f"  fix: {printable(ev.fix)}"))
+    lines.extend(_signoff(item))
+    return lines
+
+
+SIGNOFF_STYLES = {
+    SignoffStatus.APPROVED: "green",
+    SignoffStatus.PENDING: "yellow",
+    SignoffStatus.STALE: "yellow",
+    SignoffStatus.REJECTED: "bold red",
+}
+
+
+def _signoff(item: ItemResult) -> list[Text]:
+    """`  sign-off: PENDING (safety-lead 1/1, auditor 0/1)` and why entries do not count."""
+    state = item.signoff_state
+    if state is None or state.status is SignoffStatus.NOT_REQUIRED:
+        return []
+    line = Text.assemble("  sign-off: ", (state.status.value, SIGNOFF_STYLES.get(state.status, "")))
+    if state.progress:
+        line.append(f" ({state.progress})")
+    lines = [line]
+    for entry in state.entries:
+        if entry.reason:
+            lines.append(Text(f"    {entry.decision} by {entry.signer} ({entry.id[:12]}): {printable(entry.reason)}"))
     return lines
 
 

@@ -54,6 +54,7 @@ def test_json_keeps_the_model_field_order(report: Report) -> None:
         "signoff",
         "location",
         "waiver",
+        "signoff_state",
     ]
 
 
