@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from gate import engine, loader
-from gate.errors import GateError
+from gate.errors import GateError, UsageError
 from gate.evidence.context import RepoView, build_context
 from gate.loader import LoadedChecklist
 from gate.model import RELEASE_ID_PATTERN
@@ -48,10 +48,20 @@ def check(
     allow_commands: bool = False,
     debug: bool = False,
     now: datetime | None = None,
+    baseline: str | None = None,
 ) -> Report:
-    """Evaluate a checklist against a repository, its artifacts and subjects. Raises GateError on bad input."""
+    """Evaluate a checklist against a repository, its artifacts and subjects. Raises GateError on bad input.
+
+    With `baseline` (a git ref; needs `release`), the checklist and the signers list are also compared with
+    those at the baseline, and a weakening no valid retire entry covers blocks (`Report.baseline`).
+    """
     if release is not None and not re.fullmatch(RELEASE_ID_PATTERN, release):
         raise GateError(f"invalid release id '{release}'", hint="release ids match [A-Za-z0-9][A-Za-z0-9._-]*")
+    if baseline is not None and (release is None or evidence_only):
+        raise UsageError(
+            "--baseline needs --release ID (and no --evidence-only)",
+            hint="the owner's consent to a weakening is a retire entry bound to a release",
+        )
     loaded = load(checklist)
     items = engine.select_items(loaded, stage)
     needs_signoff = [i.id for i in items if i.signoff]
@@ -82,7 +92,11 @@ def check(
         assert release is not None
         if ctx.repo is None:
             raise GateError(f"cannot check sign-offs without the repository: {ctx.repo_problem}")
-        report, _, _ = evaluate_signoffs(report, loaded, ctx.repo.root, ctx.repo.commit, release, ctx.now)
+        report, entries, signers = evaluate_signoffs(report, loaded, ctx.repo.root, ctx.repo.commit, release, ctx.now)
+        if baseline is not None:
+            from gate.ratchet import check_baseline
+
+            report = check_baseline(report, loaded, ctx.repo.root, ctx.repo.commit, baseline, entries, signers)
     return report
 
 

@@ -83,7 +83,27 @@ def _cmd_lint(args: argparse.Namespace) -> int:
         )
         return ExitCode.USAGE
     print(f"{len(files)} checklist{'s' if len(files) != 1 else ''} OK", file=sys.stderr)
+    if args.selftest or args.mutate:
+        return _selftest(files, strict=args.strict, mutations=args.mutate)
+    if args.strict:
+        raise UsageError("--strict applies to --selftest", hint="run `gate lint --selftest --strict PATH...`")
     return ExitCode.OK
+
+
+def _selftest(files: list[Path], *, strict: bool, mutations: bool) -> int:
+    """`gate lint --selftest [--strict] [--mutate]`: the report on stdout, findings and the summary on stderr."""
+    from gate import selftest
+
+    report = selftest.run(files, strict=strict, mutations=mutations)
+    for line in report.coverage_lines() + report.mutation_lines():
+        print(line)
+    for finding in report.findings:
+        print(f"gate: {finding.level}: {finding}", file=sys.stderr)
+        if finding.hint:
+            print(f"  hint: {finding.hint}", file=sys.stderr)
+    for line in report.summary():
+        print(line, file=sys.stderr)
+    return report.exit_code
 
 
 @dataclass(frozen=True)
@@ -159,6 +179,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         use_manifest=not args.no_manifest,
         allow_commands=args.allow_commands,
         debug=args.debug,
+        baseline=args.baseline,
     )
     stdout_fmt = next((t.fmt for t in targets if t.path is None), None)
     for target in targets:
@@ -241,10 +262,10 @@ def _cmd_sign(args: argparse.Namespace) -> int:
 
     decisions = [d for d in ("approve", "reject", "waive", "revoke", "retire") if getattr(args, d)]
     if len(decisions) != 1:
-        raise UsageError("give exactly one of --approve, --reject, --waive, --revoke ENTRY")
+        raise UsageError("give exactly one of --approve, --reject, --waive, --revoke ENTRY, --retire FINGERPRINT")
     decision = decisions[0]
     if decision == "retire":
-        raise UsageError("--retire is not available yet (it comes with `gate diff` and `gate check --baseline`)")
+        return _sign_retire(args)
     loaded = api.load(args.checklist)
     now = ledger.now_utc()
     if args.report:
@@ -306,6 +327,121 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     message = f"gate: {decision} {body.item or ''}".strip()
     print(f"  commit it: git -C {top} add {rel} && git -C {top} commit -m '{message}'", file=sys.stderr)
     return ExitCode.OK
+
+
+def _sign_retire(args: argparse.Namespace) -> int:
+    """`gate sign --retire FINGERPRINT --baseline REF`: the baseline owner's consent to one weakening."""
+    from gate import api, ledger, ratchet, signoff
+
+    if args.item:
+        raise UsageError("--retire names a weakening, not an item: drop --item")
+    if not args.baseline:
+        raise UsageError(
+            "--retire needs --baseline REF", hint="the baseline defines the weakening and whose consent counts"
+        )
+    if args.report:
+        raise UsageError("--retire binds no evidence: drop --report (give --repo and --release-ref if needed)")
+    loaded = api.load(args.checklist)
+    top = gitrepo.toplevel(Path(args.repo))
+    commit = gitrepo.resolve_commit(top, args.release_ref) if args.release_ref else gitrepo.default_release_commit(top)
+    now = ledger.now_utc()
+    head_signers = signoff.signers_at(top, commit)
+    ledger.verify_entries(ledger.read_entries(top, args.release), head_signers)
+    cmp = ratchet.compare(top, commit, loaded, args.baseline, head_signers)
+    identity = signoff.choose_key(head_signers, Path(args.key) if args.key else None)
+    body = ratchet.prepare_retire(
+        cmp=cmp,
+        release=args.release,
+        signer_identity=identity.signer.identity,
+        key_fingerprint=identity.key.key.fingerprint,
+        fingerprint=args.retire,
+        comment=args.comment,
+        now=now,
+    )
+    signature = ledger.sign_entry(
+        body,
+        key_file=identity.key_file,
+        public_key=identity.agent_key,
+        passphrase=_passphrase_prompt(identity.key_file) if identity.key_file else None,
+    )
+    path = ledger.write_entry(top, body, signature)
+    rel = path.relative_to(top).as_posix()
+    owner = cmp.base.checklist.owner
+    print(
+        f"gate: {identity.signer.identity} signed retire of weakening {body.fingerprint} as '{owner}' "
+        f"(the owner role at {args.baseline}): {rel}",
+        file=sys.stderr,
+    )
+    message = f"gate: retire {body.fingerprint}"
+    print(f"  commit it: git -C {top} add {rel} && git -C {top} commit -m '{message}'", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _cmd_signoff(args: argparse.Namespace) -> int:
+    # The one import of gate.tui (DESIGN "Layout": only cli imports it), here so other commands never load textual.
+    from gate.tui.app import make_app
+    from gate.tui.session import Options
+
+    if args.report and (args.artifacts or args.subject or args.release_ref or args.no_manifest):
+        raise UsageError(
+            "--report signs the digests of a CI report: --artifacts, --subject, --release-ref and --no-manifest "
+            "apply only when the check runs here"
+        )
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            "gate signoff is a terminal app and needs a terminal", hint="to sign from a script, use `gate sign`"
+        )
+    from gate import ledger
+
+    ledger.ledger_dir(Path(args.repo), args.release)  # an invalid release id is a usage error before the screen opens
+    options = Options(
+        release=args.release,
+        checklist=Path(args.checklist),
+        repo=Path(args.repo),
+        report=Path(args.report) if args.report else None,
+        artifacts=Path(args.artifacts) if args.artifacts else None,
+        subjects=tuple(Path(s) for s in args.subject or []),
+        release_ref=args.release_ref,
+        use_manifest=not args.no_manifest,
+        key=Path(args.key) if args.key else None,
+    )
+    return int(make_app(options).run() or 0)
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from gate import ratchet
+    from gate.report import printable
+
+    repo = Path(args.repo)
+    if args.signers:
+        changes = ratchet.diff_signers(ratchet.read_signers(args.base, repo), ratchet.read_signers(args.head, repo))
+    else:
+        base = ratchet.read_checklist(args.base, repo)
+        head = ratchet.read_checklist(args.head, repo)
+        changes = ratchet.diff_checklists(
+            base.checklist,
+            head.checklist,
+            base_includes=ratchet.include_paths(base),
+            head_includes=ratchet.include_paths(head),
+        )
+    if args.format == "json":
+        sys.stdout.write(json.dumps([c.as_json() for c in changes], indent=2, ensure_ascii=False) + "\n")
+    else:
+        for c in changes:
+            fp = c.fingerprint if c.effect == "weakening" else ""
+            print(f"{c.effect:<13}  {fp:<16}  {printable(c.where)}: {printable(c.message)}")
+    counts = {e: sum(c.effect == e for c in changes) for e in ("weakening", "strengthening", "neutral")}
+    shown = ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for word, n in counts.items()).replace(
+        "neutral", "neutral change"
+    )
+    print(f"gate: {shown} from {printable(args.base)} to {printable(args.head)}", file=sys.stderr)
+    if counts["weakening"]:
+        print(
+            "  hint: a holder of the baseline's owner role consents to one with "
+            "`gate sign --release ID --retire FINGERPRINT --baseline REF`",
+            file=sys.stderr,
+        )
+    return ExitCode.BLOCKED if counts["weakening"] else ExitCode.OK
 
 
 def _read_report(path: Path) -> Report:
@@ -392,6 +528,105 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return ExitCode.OK if outcome.ok else ExitCode.BLOCKED
 
 
+def _cmd_attest(args: argparse.Namespace) -> int:
+    from gate import api, attest, ledger
+    from gate import render as rendering
+
+    templates: dict[str, Path] = {}
+    for value in args.template or []:
+        path = Path(value)
+        fmt = rendering.template_format(path)
+        if fmt in templates:
+            raise UsageError(f"two --template files for {fmt}: {templates[fmt]} and {path}")
+        if not path.is_file():
+            raise UsageError(f"template {path} does not exist or is not a file")
+        templates[fmt] = path
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is not a folder")
+    now = ledger.now_utc()
+    loaded = api.load(args.checklist)
+    report = api.check(
+        args.checklist,
+        repo=args.repo,
+        artifacts=args.artifacts,
+        subjects=args.subject,
+        release_ref=args.release_ref,
+        release=args.release,
+        use_manifest=not args.no_manifest,
+        debug=args.debug,
+        now=now,
+    )
+    key = Path(args.key) if args.key else None
+    made = attest.attest(
+        report,
+        loaded,
+        root=gitrepo.toplevel(Path(args.repo)),
+        subjects=[Path(s) for s in args.subject],
+        key_file=key,
+        passphrase=_passphrase_prompt(key) if key else None,
+        now=now,
+    )
+    documents = {fmt: rendering.render(made.statement, fmt, template=templates.get(fmt)) for fmt in rendering.TEMPLATES}
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / f"{args.release}.intoto.json"]
+    write_output(written[0], made.envelope.decode())
+    for fmt, text in documents.items():
+        written.append(out / f"{args.release}.{fmt}")
+        write_output(written[-1], text)
+    for path in written:
+        print(path)
+    pred = made.statement.predicate
+    print(
+        f"gate: {made.signer} attested release {args.release} ({len(pred.items)} items cleared, "
+        f"{len(pred.signoffs)} sign-off entries, {len(made.statement.subject)} subject"
+        f"{'s' if len(made.statement.subject) != 1 else ''})",
+        file=sys.stderr,
+    )
+    print(f"  verify it: gate verify {written[0]} --repo {args.repo}", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from gate import attest
+
+    result = attest.verify_file(
+        Path(args.attestation),
+        signers_file=Path(args.signers) if args.signers else None,
+        repo=Path(args.repo) if args.repo else None,
+        subjects=[Path(s) for s in args.subject or []],
+    )
+    pred = result.statement.predicate
+    cl = pred.checklist
+    print(f"ok  signature: {result.signer} ({cl.release_role}), key {result.key}, trusted from {result.trusted}")
+    for s in result.statement.subject:
+        mark = "checked" if any(Path(p).name == s.name for p in result.subjects_checked) else "listed"
+        print(f"ok  subject {s.name}: sha256 {s.sha256} ({mark})")
+    checked = "recomputed from the repository" if result.checklist_checked else "as recorded"
+    print(f"ok  checklist {cl.id} v{cl.version} ({cl.path}): digest {cl.digest[:12]} {checked}")
+    print(
+        f"ok  {len(pred.signoffs)} sign-off entries: signatures, signers, roles and keys; "
+        f"set digest {pred.signoff_set_digest[:12]}"
+    )
+    waived = sum(1 for i in pred.items if i.status.value == "WAIVED")
+    print(
+        f"ok  {len(pred.items)} items cleared ({waived} waived): quorum, independence, rejects, waivers unexpired at "
+        f"{pred.attested_at:%Y-%m-%dT%H:%M:%SZ}"
+    )
+    if result.signers_file_matches is False:
+        print(
+            f"gate: note: {result.trusted} is not the signers file of the release commit (digest "
+            f"{pred.signers_file.sha256[:12]}); the verification used the one you gave",
+            file=sys.stderr,
+        )
+    print(
+        f"gate: {args.attestation} is valid: release {pred.release} at commit {pred.release_commit[:12]}, "
+        f"attested by {result.signer} at {pred.attested_at:%Y-%m-%dT%H:%M:%SZ}",
+        file=sys.stderr,
+    )
+    return ExitCode.OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; only implemented subcommands are listed."""
     parser = _Parser(
@@ -428,6 +663,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-manifest", action="store_true", help="do not check artifacts against gate-artifacts.json (said in output)"
     )
     check.add_argument("--allow-commands", action="store_true", help="let `command` evidence run its programs")
+    check.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="block when the checklist or .gate/signers.yaml is weaker than at REF, unless the baseline's owner "
+        "retired the weakening (needs --release)",
+    )
     check.add_argument(
         "--format",
         action="append",
@@ -469,7 +710,11 @@ def build_parser() -> argparse.ArgumentParser:
     action.add_argument("--reject", action="store_true", help="reject it (blocks until revoked)")
     action.add_argument("--waive", action="store_true", help="waive a FAIL until --expires (never an ERROR)")
     action.add_argument("--revoke", metavar="ENTRY", help="withdraw an entry (its id or a unique prefix)")
-    action.add_argument("--retire", metavar="FINGERPRINT", help=argparse.SUPPRESS)
+    action.add_argument(
+        "--retire",
+        metavar="FINGERPRINT",
+        help="consent, as the baseline's owner, to one weakening `gate diff` lists (with --baseline, no --item)",
+    )
     sign.add_argument("--comment", required=True, metavar="TEXT", help="why (a waiver's justification)")
     sign.add_argument("--expires", metavar="DATE", help="a waiver's expiry: YYYY-MM-DD (end of day UTC) or ISO 8601")
     sign.add_argument("--role", metavar="ROLE", help="the role you sign as, when you hold several that fit")
@@ -481,7 +726,30 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("--subject", action="append", metavar="PATH", help="a model file for digest evidence")
     sign.add_argument("--release-ref", metavar="REF", help="the release commit (default as for check)")
     sign.add_argument("--no-manifest", action="store_true", help="do not check artifacts against gate-artifacts.json")
+    sign.add_argument("--baseline", metavar="REF", help="with --retire: the baseline the weakening is measured against")
     sign.set_defaults(handler=_cmd_sign)
+
+    signoff_parser = sub.add_parser(
+        "signoff",
+        help="the sign-off terminal app: review each item's evidence and sign decisions",
+        description="Open the sign-off app on a release: every item with its evidence, sign-off state and quorum; "
+        "approve, reject, waive or revoke with your SSH key (an encrypted key's passphrase is asked in the app). "
+        "It loads a CI report (--report) or runs the check here.",
+    )
+    signoff_parser.add_argument("--release", required=True, metavar="ID", help="the release id")
+    signoff_parser.add_argument("--checklist", required=True, metavar="PATH", help="the checklist file")
+    signoff_parser.add_argument("--repo", default=".", metavar="DIR", help="the repository (default: .)")
+    signoff_parser.add_argument(
+        "--report", metavar="FILE", help="review the digests of a CI JSON report instead of re-checking"
+    )
+    signoff_parser.add_argument("--artifacts", metavar="DIR", help="CI artifacts, when checking here (no --report)")
+    signoff_parser.add_argument("--subject", action="append", metavar="PATH", help="a model file for digest evidence")
+    signoff_parser.add_argument("--release-ref", metavar="REF", help="the release commit (default as for check)")
+    signoff_parser.add_argument(
+        "--no-manifest", action="store_true", help="do not check artifacts against gate-artifacts.json"
+    )
+    signoff_parser.add_argument("--key", metavar="FILE", help="private key file (default: your key in ssh-agent)")
+    signoff_parser.set_defaults(handler=_cmd_signoff)
 
     ledger_parser = sub.add_parser(
         "ledger",
@@ -500,6 +768,21 @@ def build_parser() -> argparse.ArgumentParser:
     verify_ledger.add_argument("--repo", default=".", metavar="DIR", help="the repository (default: .)")
     verify_ledger.add_argument("--release-ref", metavar="REF", help="the release commit (default as for check)")
     verify_ledger.set_defaults(handler=_cmd_ledger_verify)
+
+    diff = sub.add_parser(
+        "diff",
+        help="list how a checklist (or the signers list) changed: weakenings, strengthenings; exit 1 if weakened",
+        description="Compare two checklists, each resolved with its includes, or with --signers two signers files. "
+        "Each side is a file or REF:path read from git (path from the repository root, e.g. "
+        "v1.2:checklists/cot-isolation.yaml). Every change is listed as a weakening (with the fingerprint a retire "
+        "entry cites), a strengthening or neutral. Exit 0 when nothing weakened, 1 when anything did, 2 bad input.",
+    )
+    diff.add_argument("base", metavar="BASE", help="the baseline: a file or REF:path")
+    diff.add_argument("head", metavar="HEAD", help="the new version: a file or REF:path")
+    diff.add_argument("--signers", action="store_true", help="BASE and HEAD are signers files (.gate/signers.yaml)")
+    diff.add_argument("--repo", default=".", metavar="DIR", help="the repository REF:path is read from (default: .)")
+    diff.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    diff.set_defaults(handler=_cmd_diff)
 
     signers_parser = sub.add_parser(
         "signers",
@@ -522,7 +805,9 @@ def build_parser() -> argparse.ArgumentParser:
         "lint",
         help="check checklist files for every problem (file:line:col)",
         description="Load every checklist (with its includes) and report every problem. "
-        "Folders are searched for *.yaml and *.yml outside examples/ folders.",
+        "Folders are searched for *.yaml and *.yml outside examples/ folders. With --selftest, also run every item "
+        "against its example fixtures: exit 1 when a counterexample passes or any example ends otherwise than "
+        "expected.",
     )
     lint.add_argument("paths", nargs="+", metavar="PATH", help="checklist files or folders")
     lint.add_argument(
@@ -532,12 +817,77 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="size cap per checklist file (default 2 MiB)",
     )
+    lint.add_argument(
+        "--selftest",
+        action="store_true",
+        help="run every item against its example fixtures; exit 1 on any mismatch",
+    )
+    lint.add_argument(
+        "--strict",
+        action="store_true",
+        help="with --selftest: an item without a failing and a passing example is an error, not a warning",
+    )
+    lint.add_argument(
+        "--mutate",
+        action="store_true",
+        help="with --selftest (implied): mutate each passing example per kind; the item must FAIL at the change",
+    )
     lint.set_defaults(handler=_cmd_lint)
 
     schema = sub.add_parser(
         "schema", help="print the checklist JSON Schema", description="Print the JSON Schema of the checklist format."
     )
     schema.set_defaults(handler=_cmd_schema)
+
+    attest_parser = sub.add_parser(
+        "attest",
+        help="write the signed release attestation (in-toto in DSSE) and its Markdown and HTML renderings",
+        description="Run the full check with sign-offs and, only when the gate is cleared, write "
+        "DIR/RELEASE.intoto.json (an in-toto Statement v1 in a DSSE envelope, signed with your SSH key in the "
+        "namespace gate-attestation), DIR/RELEASE.md and DIR/RELEASE.html. The signer must hold the checklist's "
+        "release_role. Exit 0 written, 1 refused (every reason listed), 2 bad input.",
+    )
+    attest_parser.add_argument("--release", required=True, metavar="ID", help="the release id")
+    attest_parser.add_argument("--checklist", required=True, metavar="PATH", help="the checklist file (committed)")
+    attest_parser.add_argument(
+        "--subject", action="append", required=True, metavar="PATH", help="a model file to attest (repeat)"
+    )
+    attest_parser.add_argument("--out", required=True, metavar="DIR", help="where the three files are written")
+    attest_parser.add_argument("--key", metavar="FILE", help="private key file (default: your key in ssh-agent)")
+    attest_parser.add_argument(
+        "--repo", default=".", metavar="DIR", help="the repository (default: the current folder)"
+    )
+    attest_parser.add_argument("--artifacts", metavar="DIR", help="CI artifacts for the release commit")
+    attest_parser.add_argument("--release-ref", metavar="REF", help="the release commit (default as for check)")
+    attest_parser.add_argument(
+        "--no-manifest", action="store_true", help="do not check artifacts against gate-artifacts.json"
+    )
+    attest_parser.add_argument(
+        "--template",
+        action="append",
+        metavar="FILE",
+        help="your own Jinja2 template for the .md or .html (its name says which: *.md.j2, *.html.j2); repeatable",
+    )
+    attest_parser.set_defaults(handler=_cmd_attest)
+
+    verify_parser = sub.add_parser(
+        "verify",
+        help="verify a release attestation offline against signers you trust",
+        description="Verify an attestation: the envelope signature by a holder of the release role, the subjects, "
+        "every sign-off entry, the sign-off set digest, quorum, independence and waivers; with --repo also the "
+        "checklist and signers file at the recorded release commit. People and keys come only from --signers or "
+        "the repository, never from the attestation. Exit 0 valid, 1 invalid (the reason), 2 unreadable input.",
+    )
+    verify_parser.add_argument("attestation", metavar="ATTESTATION", help="the .intoto.json file")
+    trust = verify_parser.add_mutually_exclusive_group(required=True)
+    trust.add_argument("--signers", metavar="FILE", help="a signers file you trust (the format of .gate/signers.yaml)")
+    trust.add_argument(
+        "--repo", metavar="DIR", help="trust .gate/signers.yaml of this repository at the attested release commit"
+    )
+    verify_parser.add_argument(
+        "--subject", action="append", metavar="FILE", help="a file that must be one of the subjects (repeat)"
+    )
+    verify_parser.set_defaults(handler=_cmd_verify)
 
     demo = sub.add_parser(
         "demo",

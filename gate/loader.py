@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import difflib
 import os
+import posixpath
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -76,8 +77,13 @@ def read_text(path: Path, shown: str, *, max_bytes: int = MAX_BYTES, what: str =
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise ProblemsError([Problem(where, f"cannot read {what}: {exc.strerror}")]) from None
+    return decode_text(data, shown, max_bytes=max_bytes, what=what)
+
+
+def decode_text(data: bytes, shown: str, *, max_bytes: int = MAX_BYTES, what: str = "file") -> str:
+    """Bytes read elsewhere (a file, or a blob at a commit) -> UTF-8 text, within the same limits as read_text."""
     if len(data) > max_bytes:
-        raise ProblemsError([Problem(where, f"{what} is over the {max_bytes}-byte limit")])
+        raise ProblemsError([Problem(Location(shown), f"{what} is over the {max_bytes}-byte limit")])
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     nul = data.find(b"\x00")
@@ -721,7 +727,11 @@ def find_root(path: Path) -> Path:
 def load_file(path: Path, shown: str | None = None, *, max_bytes: int = MAX_BYTES) -> ChecklistFile:
     """Read, parse and validate one checklist file (no includes), with the per-file rules."""
     shown = shown if shown is not None else display_path(path)
-    text = read_text(path, shown, max_bytes=max_bytes, what="checklist")
+    return parse_file(read_text(path, shown, max_bytes=max_bytes, what="checklist"), path, shown)
+
+
+def parse_file(text: str, path: Path, shown: str) -> ChecklistFile:
+    """Parse and validate one checklist's text (no includes), with the per-file rules."""
     data, pos = parse_yaml(text, shown)
     if data is None:
         empty = "empty file" if not text.strip() else "empty document"
@@ -828,6 +838,90 @@ def load(path: Path, *, root: Path | None = None, max_bytes: int = MAX_BYTES) ->
     if problems:
         raise ProblemsError(problems)
     return _merge(top, files, root)
+
+
+def load_at(root: Path, commit: str, path: str, *, max_bytes: int = MAX_BYTES) -> LoadedChecklist:
+    """Load a checklist and its includes as of a commit (`git show COMMIT:path`), never from the work tree.
+
+    `path` is repo-relative (POSIX). Includes resolve against the same commit with the rules of `load`:
+    relative to the including file, never outside the repository, no cycles, regular files only (a
+    symlink, folder or submodule at an include path is refused). Problems name files as `COMMIT12:path`.
+    The digest equals the one `load` gives for the same files checked out. Used by `gate verify --repo`
+    and the ratchet (a baseline is a ref).
+    """
+    from gate import gitrepo  # subprocess git only (no GitPython): the loader stays free of the git package
+
+    ref = commit[:12]
+
+    def read(rel: str) -> tuple[bytes | None, str]:
+        entry = gitrepo.tree_entry(root, commit, rel)
+        if entry is None:
+            return None, "not found"
+        if entry.mode not in ("100644", "100755"):
+            kind = {"120000": "a symlink", "040000": "a folder", "160000": "a submodule"}.get(entry.mode, "not a file")
+            return None, f"is {kind} at the commit, not a checklist file"
+        return gitrepo.read_blob(root, commit, rel, max_bytes=max_bytes + 1), ""
+
+    rel = posixpath.normpath(path)
+    shown = f"{ref}:{rel}"
+    if rel.startswith("../") or rel == ".." or posixpath.isabs(rel):
+        raise ProblemsError([Problem(Location(shown), "the checklist path must be inside the repository")])
+    data, why = read(rel)
+    if data is None:
+        raise ProblemsError([Problem(Location(shown), f"checklist {why} at commit {ref}")])
+    top = parse_file(decode_text(data, shown, max_bytes=max_bytes, what="checklist"), Path(rel), shown)
+    files: list[ChecklistFile] = []
+    problems: list[Problem] = []
+    _collect_at(top, rel, read, ref, max_bytes, (rel,), files, problems, set())
+    if problems:
+        raise ProblemsError(problems)
+    return _merge(top, files, root)
+
+
+def _collect_at(
+    current: ChecklistFile,
+    rel: str,
+    read: Callable[[str], tuple[bytes | None, str]],
+    ref: str,
+    max_bytes: int,
+    stack: tuple[str, ...],
+    out: list[ChecklistFile],
+    problems: list[Problem],
+    done: set[str],
+) -> None:
+    """`_collect` over the files of a commit: the same order, so the merged checklist (and digest) is the same."""
+    for i, entry in enumerate(current.checklist.include):
+        where = current.positions.value(("include", i))
+        field_name = f"include[{i}]"
+        if "\x00" in entry:
+            problems.append(Problem(where, "include contains a NUL character", field_name))
+            continue
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), entry))
+        if posixpath.isabs(entry) or target == ".." or target.startswith("../"):
+            problems.append(Problem(where, f"include '{_clip(entry)}' escapes the repository root", field_name))
+            continue
+        if target in stack:
+            chain = " -> ".join(f"{ref}:{p}" for p in (*stack[stack.index(target) :], target))
+            problems.append(Problem(where, f"include cycle: {chain}", field_name))
+            continue
+        if target in done:
+            continue
+        if len(stack) >= MAX_INCLUDE_DEPTH:
+            problems.append(Problem(where, f"includes nested deeper than {MAX_INCLUDE_DEPTH} files", field_name))
+            continue
+        data, why = read(target)
+        if data is None:
+            problems.append(Problem(where, f"include '{_clip(entry)}' {why}", field_name))
+            continue
+        shown = f"{ref}:{target}"
+        try:
+            child = parse_file(decode_text(data, shown, max_bytes=max_bytes, what="checklist"), Path(target), shown)
+        except ProblemsError as exc:
+            problems.extend(exc.problems)
+            continue
+        done.add(target)
+        _collect_at(child, target, read, ref, max_bytes, (*stack, target), out, problems, done)
+        out.append(child)
 
 
 _BROKEN_LINK = "is a broken symlink (missing target or a loop)"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -246,6 +246,73 @@ class Summary(Result):
     waived: int
 
 
+class Weakening(Result):
+    """One change that weakens the checklist or the signers list against the baseline (ratchet)."""
+
+    fingerprint: str
+    """16 hex digits: sha256 of the canonical JSON of {kind, item, path, base, head}; a retire entry cites it."""
+    subject: Literal["checklist", "signers"]
+    """Which file weakened: the checklist (with its includes) or .gate/signers.yaml."""
+    kind: str
+    """The kind of change, e.g. `item-removed`, `severity-lowered`, `signers.key-added`."""
+    item: str | None
+    """The item id (checklist), the identity (signers), or null for a top-level change."""
+    path: str
+    """The field that changed, within the item or identity (e.g. `evidence[0].min_files`)."""
+    base: Any
+    """The baseline's value (JSON), null when the thing was added."""
+    head: Any
+    """The new value (JSON), null when the thing was removed."""
+    message: str
+    """What changed, for people."""
+    retired: bool
+    """True when a valid retire entry by a holder of the baseline's owner role cites this fingerprint."""
+    retired_by: str | None = None
+    """The id of the retire entry that counts."""
+
+
+class RetireView(Result):
+    """A retire entry of the release, as the ratchet judged it."""
+
+    id: str
+    signer: str
+    fingerprint: str
+    signed_at: datetime
+    comment: str
+    counted: bool
+    """True when it retires a current weakening: valid against the baseline's signers list, signed by a holder
+    of the baseline's owner role, for this checklist digest, not revoked."""
+    reason: str | None = None
+    """Why it does not count."""
+
+
+class BaselineInfo(Result):
+    """The baseline a check compared the checklist and the signers list with (`gate check --baseline REF`)."""
+
+    ref: str
+    """The baseline as given (a tag, branch or commit)."""
+    commit: str
+    """The baseline commit."""
+    checklist_path: str
+    """Repo-relative path of the checklist, read at the baseline commit."""
+    checklist_digest: str
+    """The baseline checklist's digest (resolved with its includes)."""
+    signers_digest: str
+    """sha256 of .gate/signers.yaml at the baseline commit."""
+    owner: str
+    """The baseline checklist's owner role: only its holders (per the baseline's signers list) may retire."""
+    weakenings: list[Weakening] = []
+    strengthenings: int = 0
+    """How many changes strengthen the checklist or the signers list."""
+    retires: list[RetireView] = []
+    """Every retire entry of the release, counted or not."""
+
+    @property
+    def blocking(self) -> list[Weakening]:
+        """The weakenings no valid retire entry covers."""
+        return [w for w in self.weakenings if not w.retired]
+
+
 class Report(Result):
     """The result of `gate check`. Serialised as JSON with schema_version first."""
 
@@ -261,6 +328,8 @@ class Report(Result):
     items: list[ItemResult]
     notes: list[str] = []
     """Things a reader must know: sign-offs not checked, artifacts not verified against a manifest."""
+    baseline: BaselineInfo | None = None
+    """Set with `--baseline REF`: the weakenings against the baseline and whether each is retired."""
 
     @property
     def blocking(self) -> list[ItemResult]:
@@ -297,6 +366,7 @@ def fold_status(statuses: list[Status]) -> Status:
 
 __all__ = [
     "SCHEMA_VERSION",
+    "BaselineInfo",
     "ChecklistInfo",
     "EntryView",
     "Evidence",
@@ -304,6 +374,7 @@ __all__ = [
     "Observation",
     "Read",
     "Report",
+    "RetireView",
     "RoleProgress",
     "SignoffState",
     "SignoffStatus",
@@ -311,6 +382,7 @@ __all__ = [
     "Summary",
     "Verdict",
     "Waiver",
+    "Weakening",
     "evidence",
     "evidence_digest",
     "fold_status",

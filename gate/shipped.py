@@ -1,4 +1,4 @@
-"""Data shipped with gate (checklists/, examples/, later templates/): found in a wheel and in a source checkout.
+"""Data shipped with gate (checklists/, examples/, templates/): found in a wheel and in a source checkout.
 
 In a wheel the folders are package data under gate/_shipped/ (pyproject.toml maps `gate._shipped.NAME` to
 the top-level folder NAME). In a source checkout or an editable install they are the top-level folders next
@@ -12,8 +12,8 @@ from pathlib import Path
 
 from gate.errors import GateError
 
-SHIPPED = ("checklists", "examples")
-"""The folders pyproject.toml ships as package data (add `templates` with it, in both places)."""
+SHIPPED = ("checklists", "examples", "templates")
+"""The folders pyproject.toml ships as package data (a new one goes in both places)."""
 
 
 def shipped_path(name: str) -> Path:
@@ -34,5 +34,5 @@ def shipped_path(name: str) -> Path:
             return candidate
     raise GateError(
         f"'{name}' is missing from this installation of gate (looked in {package / '_shipped'})",
-        hint="reinstall gate: the wheel ships checklists/ and examples/ as package data",
+        hint="reinstall gate: the wheel ships checklists/, examples/ and templates/ as package data",
     )

@@ -328,7 +328,8 @@ def public_key_of(key_file: Path) -> PublicKey:
     if from_pub is not None:
         return from_pub
     # A PEM key (ssh-keygen -m PEM): only readable in full, so only when unencrypted.
-    key = _load_pem(key_file, data, passphrase=None, reason="to read its public key")
+    hint = f"put its public key next to it as {pub_file} (`ssh-keygen -y -f {key_file} > {pub_file}`)"
+    key = _load_pem(key_file, data, passphrase=None, reason="to read its public key", hint=hint)
     return _public_key_of_private(key, key_file)
 
 
@@ -476,7 +477,9 @@ def _armor(blob: bytes) -> str:
     return "\n".join([_BEGIN, *lines, _END]) + "\n"
 
 
-def _load_pem(key_file: Path, data: bytes, *, passphrase: Callable[[], str] | None, reason: str) -> PrivateKeyTypes:
+def _load_pem(
+    key_file: Path, data: bytes, *, passphrase: Callable[[], str] | None, reason: str, hint: str
+) -> PrivateKeyTypes:
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
 
@@ -487,10 +490,7 @@ def _load_pem(key_file: Path, data: bytes, *, passphrase: Callable[[], str] | No
     except (ValueError, UnsupportedAlgorithm):
         raise SigningError(f"{key_file} is not an SSH private key (OpenSSH or PEM format)") from None
     if passphrase is None:
-        raise SigningError(
-            f"{key_file} is encrypted: a passphrase is needed {reason}",
-            hint=f"add the key to ssh-agent (`ssh-add {key_file}`), or give the passphrase when gate asks for it",
-        )
+        raise SigningError(f"{key_file} is encrypted: a passphrase is needed {reason}", hint=hint)
     secret = passphrase()
     if not secret:
         raise SigningError(f"wrong passphrase for {key_file}")
@@ -498,6 +498,10 @@ def _load_pem(key_file: Path, data: bytes, *, passphrase: Callable[[], str] | No
         return serialization.load_pem_private_key(data, password=secret.encode())
     except (TypeError, ValueError):
         raise SigningError(f"wrong passphrase for {key_file}") from None
+
+
+def _encrypted_hint(key_file: Path) -> str:
+    return f"add the key to ssh-agent (`ssh-add {key_file}`), or give the passphrase when gate asks for it"
 
 
 def _bcrypt_available() -> bool:
@@ -580,7 +584,11 @@ def _sign_with_ssh_keygen(key_file: Path, data: bytes, namespace: str, key_bytes
             raise SigningError(f"wrong passphrase for {key_file}")
         lines = [line for line in stderr.splitlines() if line.strip() and "Signing data" not in line]
         detail = lines[-1].strip() if lines else f"exit status {proc.returncode}"
-        raise SigningError(f"ssh-keygen could not sign with {key_file}: {detail}")
+        raise SigningError(
+            f"ssh-keygen could not sign with {key_file}: {detail}",
+            hint=f"add the key to ssh-agent (`ssh-add {key_file}`); installing the Python package bcrypt lets gate "
+            "open encrypted keys itself",
+        )
     try:
         return _armor(_dearmor(proc.stdout.decode("ascii")))
     except (SignatureInvalid, UnicodeDecodeError):
@@ -657,7 +665,9 @@ def _load_private_key(
     except ValueError as exc:
         raise SigningError(f"{key_file}: {exc}") from None
     if header is None:
-        return _load_pem(key_file, key_bytes, passphrase=passphrase, reason="to sign with it")
+        return _load_pem(
+            key_file, key_bytes, passphrase=passphrase, reason="to sign with it", hint=_encrypted_hint(key_file)
+        )
     _check_same_key(key_file, header.public_blob, public_key)  # before asking anyone for a passphrase
     key_type = _Reader(header.public_blob).string().decode("ascii", errors="replace")
     if key_type.startswith("sk-"):
@@ -672,8 +682,7 @@ def _load_private_key(
             raise SigningError(f"{key_file}: cannot load the private key: {exc}") from None
     if passphrase is None:
         raise SigningError(
-            f"{key_file} is encrypted: a passphrase is needed to sign with it",
-            hint=f"add the key to ssh-agent (`ssh-add {key_file}`), or give the passphrase when gate asks for it",
+            f"{key_file} is encrypted: a passphrase is needed to sign with it", hint=_encrypted_hint(key_file)
         )
     if not _bcrypt_available():  # cryptography needs the bcrypt package for OpenSSH's KDF
         return None
@@ -753,6 +762,38 @@ def _signature_algorithm(signature: bytes) -> str:
         raise SignatureInvalid("the SSH signature is truncated or malformed") from None
 
 
+def _check_signature_encoding(signer: PublicKey, signature: bytes) -> None:
+    """The signature field holds exactly one well-formed signature for the key type, and nothing else.
+
+    The sshsig library reads a short string without complaint, so a changed length prefix would still verify;
+    parsing strictly here keeps a signature from having two encodings (RFC 8709, RFC 8332, RFC 5656, PROTOCOL.u2f).
+    """
+    reader = _Reader(signature)
+    try:
+        reader.string()  # the algorithm, checked by the caller
+        raw = reader.string()
+        if signer.type in ("ssh-ed25519", "sk-ssh-ed25519@openssh.com"):
+            if len(raw) != 64:
+                raise _MalformedError("an Ed25519 signature is 64 bytes")
+        elif signer.type == "ssh-rsa":
+            key = _Reader(signer.blob)
+            key.string()
+            key.mpint()
+            if len(raw) != (key.mpint().bit_length() + 7) // 8:
+                raise _MalformedError("an RSA signature is as long as the modulus")
+        else:
+            pair = _Reader(raw)
+            pair.mpint()
+            pair.mpint()
+            pair.end()
+        if signer.type.startswith("sk-"):
+            reader.raw(1)  # flags
+            reader.uint32()  # counter
+        reader.end()
+    except _MalformedError:
+        raise SignatureInvalid("the SSH signature is truncated or malformed") from None
+
+
 def verify(data: bytes, signature: str, *, namespace: str, keys: Sequence[PublicKey]) -> PublicKey:
     """The key (one of `keys`) whose SSHSIG `signature` over `data` in `namespace` is valid.
 
@@ -774,6 +815,7 @@ def verify(data: bytes, signature: str, *, namespace: str, keys: Sequence[Public
     allowed = ("rsa-sha2-512", "rsa-sha2-256") if signer.type == "ssh-rsa" else (signer.type,)
     if algorithm not in allowed:
         raise SignatureInvalid(f"a {_quote(algorithm)} signature cannot come from a {signer.type} key")
+    _check_signature_encoding(signer, sig.signature)
     if signer.type in _IN_PROCESS_TYPES:
         _verify_in_process(data, sig, namespace)
     else:

@@ -194,7 +194,9 @@ def test_help_lists_exactly_the_implemented_subcommands(capsys: pytest.CaptureFi
 def test_subcommand_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "lint", "--help")
     assert (code, err) == (0, "")
-    assert out.startswith("usage: gate lint [-h] [--max-bytes N] PATH [PATH ...]\n")
+    assert out.startswith(
+        "usage: gate lint [-h] [--max-bytes N] [--selftest] [--strict] [--mutate]\n                 PATH [PATH ...]\n"
+    )
 
 
 def crash(*args: object, **kwargs: object) -> object:

@@ -235,6 +235,7 @@ def test_public_key_of_an_encrypted_pem_key_without_pub_file_says_how_to_fix(
     with pytest.raises(SigningError) as caught:
         signing.public_key_of(copy)
     assert caught.value.message == f"{copy} is encrypted: a passphrase is needed to read its public key"
+    assert caught.value.hint == f"put its public key next to it as {copy}.pub (`ssh-keygen -y -f {copy} > {copy}.pub`)"
 
 
 def test_public_key_of_refuses_a_pub_file_of_another_key(keys: dict[str, Key], tmp_path: Path) -> None:
@@ -348,6 +349,28 @@ def test_verify_rejects_tampered_signature_bytes(keys: dict[str, Key], name: str
     assert invalid(DATA, armor(build(public, namespace, hash_name, flipped)), [keys[name].public]) in (
         MISMATCH,
         "the SSH signature is truncated or malformed",
+    )
+
+
+@pytest.mark.parametrize("name", ["ed25519", "rsa"])
+def test_no_changed_byte_of_a_signature_verifies(keys: dict[str, Key], name: str) -> None:
+    # Every single-byte change is rejected, including the inner length prefix, which the sshsig library reads
+    # leniently: without the strict parse a signature would have a second encoding that still verifies.
+    blob = blob_of(signing.sign(DATA, namespace=NS, key_file=keys[name].path))
+    for i in range(len(blob)):
+        for bit in (0x01, 0x80):
+            changed = blob[:i] + bytes([blob[i] ^ bit]) + blob[i + 1 :]
+            invalid(DATA, armor(changed), [keys[name].public])
+
+
+def test_verify_rejects_a_changed_length_prefix_inside_the_signature(keys: dict[str, Key]) -> None:
+    public, namespace, _, hash_name, sig = fields(
+        blob_of(signing.sign(DATA, namespace=NS, key_file=keys["ed25519"].path))
+    )
+    algorithm, raw = sig[: len(ssh_string(b"ssh-ed25519"))], sig[len(ssh_string(b"ssh-ed25519")) + 4 :]
+    longer = algorithm + struct.pack(">I", len(raw) + 1) + raw
+    assert invalid(DATA, armor(build(public, namespace, hash_name, longer)), [keys["ed25519"].public]) == (
+        "the SSH signature is truncated or malformed"
     )
 
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from gate.cache import Cache, Store
 from gate.errors import EvidenceUnavailable
 from gate.evidence.context import Context, RepoView, compile_globs
 from gate.model import CodeImportsSpec, CodePatternSpec
@@ -36,12 +37,6 @@ PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
 DYNAMIC_IMPORTS = frozenset({"import_module", "__import__"})
 """Callees whose literal string argument is a dynamic import (importlib.import_module, __import__)."""
 _GRAMMAR = f"Python {sys.version_info.major}.{sys.version_info.minor}"
-
-
-class _Resolver(Protocol):
-    """Resolves a relative import (level, name) against the importing module's package."""
-
-    def __call__(self, level: int, name: str, node: ast.AST, *, strict: bool = True) -> str | None: ...
 
 
 class _Spanner(Protocol):
@@ -216,10 +211,13 @@ def _callee(func: ast.expr) -> tuple[str, str] | None:
 class _Scanner:
     """Parses modules on demand (only those the search reaches) and remembers their imports."""
 
-    def __init__(self, repo: RepoView, files: dict[str, list[_ModuleFile]], known: set[str]) -> None:
+    def __init__(
+        self, repo: RepoView, files: dict[str, list[_ModuleFile]], known: set[str], store: Store | None = None
+    ) -> None:
         self.repo = repo
         self.files = files
         self.known = known
+        self.store = store
         self.reads: list[Read] = []
         self._imports: dict[str, list[_Import]] = {}
 
@@ -238,54 +236,28 @@ class _Scanner:
         self._imports[module] = out
         return out
 
-    def _parse(self, rel: str) -> tuple[ast.Module, str]:
+    def _records(self, rel: str) -> list[_Record]:
+        """The import records of one file, from the cache when these bytes were parsed before."""
         data, sha = self.repo.read_bytes(rel, max_bytes=MAX_MODULE_BYTES)
         self.reads.append(Read(path=rel, root="repo", sha256=sha))
-        hint = f"fix the file; gate parses with the grammar of {_GRAMMAR}"
-        try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-            text = data.decode(encoding)
-        except SyntaxError as exc:
-            raise EvidenceUnavailable(
-                f"cannot parse {rel}: {exc.msg}; an unparseable module might hide an import", where=rel, hint=hint
-            ) from None
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise EvidenceUnavailable(
-                f"cannot parse {rel}: not valid text in its encoding ({exc}); an unparseable module might hide an "
-                "import",
-                where=rel,
-                hint=hint,
-            ) from None
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        try:
-            tree = ast.parse(text, filename=rel)
-        except SyntaxError as exc:
-            raise EvidenceUnavailable(
-                f"cannot parse {rel}:{exc.lineno or 1}: {exc.msg}; an unparseable module might hide an import",
-                where=rel,
-                hint=hint,
-            ) from None
-        except (ValueError, RecursionError, MemoryError) as exc:
-            raise EvidenceUnavailable(
-                f"cannot parse {rel}: {type(exc).__name__}: {exc}; an unparseable module might hide an import",
-                where=rel,
-                hint=hint,
-            ) from None
-        return tree, text
+        if self.store is not None:
+            cached = self.store.get(sha)
+            if isinstance(cached, list):
+                return cached
+        records = _extract(*_parse(rel, data))
+        if self.store is not None:
+            self.store.put(sha, records)
+        return records
 
     def _scan(self, module: str, mf: _ModuleFile) -> list[_Import]:
-        tree, text = self._parse(mf.path)
-        lines = None if text.isascii() else _Lines(text)  # ast columns are UTF-8 bytes; count characters
+        records = self._records(mf.path)
         package = module if mf.package else module.rpartition(".")[0]
         found: list[tuple[int, int, int, str, str | None]] = []
 
-        def add(node: ast.AST, targets: list[str], via: str | None = None) -> None:
-            line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
-            col = (lines.char_col(line, col) if lines else col) + 1
+        def add(line: int, col: int, targets: list[str], via: str | None = None) -> None:
             found.extend((line, col, i, target, via) for i, target in enumerate(targets))
 
-        def relative(level: int, name: str, node: ast.AST, *, strict: bool = True) -> str | None:
+        def relative(level: int, name: str, line: int, *, strict: bool = True) -> str | None:
             if level == 0:
                 return name
             parts = package.split(".") if package else []
@@ -293,8 +265,7 @@ class _Scanner:
                 if not strict:
                     return None
                 raise EvidenceUnavailable(
-                    f"cannot resolve the relative import at {mf.path}:{getattr(node, 'lineno', 1)}: it goes above the "
-                    "top-level package",
+                    f"cannot resolve the relative import at {mf.path}:{line}: it goes above the top-level package",
                     where=mf.path,
                     hint="check `roots`: they are the folders that hold the top-level packages (e.g. 'src')",
                 )
@@ -306,69 +277,150 @@ class _Scanner:
             subs = [f"{base}.{n}" for n in names if n != "*" and f"{base}.{n}" in self.known]
             return subs + _ancestors(base)
 
-        # Imports are statements (the cheap walk finds them); a dynamic import is a call inside any expression,
-        # so the full walk runs only where one may be. Python NFKC-normalises identifiers, so a non-ASCII
-        # spelling of `import_module` counts: test the normalised text.
-        plain = text if text.isascii() else unicodedata.normalize("NFKC", text)
-        dynamic = any(name in plain for name in DYNAMIC_IMPORTS)
-        nodes: Iterable[ast.AST] = ast.walk(tree) if dynamic else _statements(tree.body)
-        for node in nodes:
-            if isinstance(node, ast.Import):
-                add(node, [t for alias in node.names for t in _ancestors(alias.name)])
-            elif isinstance(node, ast.ImportFrom):
-                base = relative(node.level, node.module or "", node)
+        # Records are resolved in the order the walk met them, so the first error is the same as a walk's.
+        for record in records:
+            kind, line, col = record[0], record[1], record[2]
+            if kind == _IMPORT:
+                add(line, col, [t for name in record[3] for t in _ancestors(name)])
+            elif kind == _FROM:
+                base = relative(record[3], record[4], line)
                 assert base is not None
-                add(node, from_targets(base, [alias.name for alias in node.names]))
-            elif isinstance(node, ast.Call):
-                callee = _callee(node.func)
-                if callee is None or callee[0] not in DYNAMIC_IMPORTS:
+                add(line, col, from_targets(base, record[5]))
+            elif kind == _IMPORT_MODULE:
+                via, target, anchor, anchor_is_package = record[3:7]
+                resolved = _import_module_targets(target, anchor, anchor_is_package, package)
+                if resolved is not None:
+                    add(line, col, resolved, via)
+            else:  # __import__
+                via, target, level, fromlist = record[3:7]
+                if not target:
                     continue
-                target = self._dynamic_target(node, callee[0], package, relative)
-                if target is not None:
-                    add(node, target, callee[1])
+                base = relative(level, target, line, strict=False) if level > 0 else target
+                if base is None:
+                    continue
+                subs = [f"{base}.{n}" for n in fromlist if f"{base}.{n}" in self.known]
+                add(line, col, subs + _ancestors(base), via)
         found.sort(key=lambda f: (f[0], f[1], f[2]))
         return [_Import(target, mf.path, line, col, via) for line, col, _, target, via in found]
 
-    def _dynamic_target(
-        self,
-        call: ast.Call,
-        name: str,
-        package: str,
-        relative: _Resolver,
-    ) -> list[str] | None:
-        """Targets of `importlib.import_module("x")` / `__import__("x")` with a literal name; None otherwise."""
-        target = _literal_str(_arg(call, 0, "name"))
-        if not target:
+
+# Import records: what a file's syntax says about its imports, before resolving them against its package and the
+# repository's modules. A pure function of the file's bytes, so gate.cache keeps them. Tuples, in walk order:
+#   (_IMPORT, line, col, names)                                  import a.b, c
+#   (_FROM, line, col, level, module, names)                     from ..a import b, c
+#   (_IMPORT_MODULE, line, col, via, name, anchor, anchor_is_package)   importlib.import_module("x", "pkg")
+#   (_DUNDER_IMPORT, line, col, via, name, level, fromlist)     __import__("x", fromlist=["y"], level=1)
+# line is 1-based, col a 1-based character column; `via` is the call as written.
+_Record = tuple[object, ...]
+_IMPORT, _FROM, _IMPORT_MODULE, _DUNDER_IMPORT = 0, 1, 2, 3
+CACHE_KIND = "code.imports"
+CACHE_SPEC = "import-records-1"
+"""Bump when the records change (the gate and Python versions are in every key too)."""
+
+
+def _parse(rel: str, data: bytes) -> tuple[ast.Module, str]:
+    """Decode (PEP 263) and parse a module; ERROR when it cannot be parsed (it might hide an import)."""
+    hint = f"fix the file; gate parses with the grammar of {_GRAMMAR}"
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except SyntaxError as exc:
+        raise EvidenceUnavailable(
+            f"cannot parse {rel}: {exc.msg}; an unparseable module might hide an import", where=rel, hint=hint
+        ) from None
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise EvidenceUnavailable(
+            f"cannot parse {rel}: not valid text in its encoding ({exc}); an unparseable module might hide an import",
+            where=rel,
+            hint=hint,
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        tree = ast.parse(text, filename=rel)
+    except SyntaxError as exc:
+        raise EvidenceUnavailable(
+            f"cannot parse {rel}:{exc.lineno or 1}: {exc.msg}; an unparseable module might hide an import",
+            where=rel,
+            hint=hint,
+        ) from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise EvidenceUnavailable(
+            f"cannot parse {rel}: {type(exc).__name__}: {exc}; an unparseable module might hide an import",
+            where=rel,
+            hint=hint,
+        ) from None
+    return tree, text
+
+
+def _extract(tree: ast.Module, text: str) -> list[_Record]:
+    """The import records of a parsed module, in the order of the walk."""
+    lines = None if text.isascii() else _Lines(text)  # ast columns are UTF-8 bytes; count characters
+    records: list[_Record] = []
+
+    def where(node: ast.AST) -> tuple[int, int]:
+        line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
+        return line, (lines.char_col(line, col) if lines else col) + 1
+
+    # Imports are statements (the cheap walk finds them); a dynamic import is a call inside any expression,
+    # so the full walk runs only where one may be. Python NFKC-normalises identifiers, so a non-ASCII
+    # spelling of `import_module` counts: test the normalised text.
+    plain = text if text.isascii() else unicodedata.normalize("NFKC", text)
+    dynamic = any(name in plain for name in DYNAMIC_IMPORTS)
+    nodes: Iterable[ast.AST] = ast.walk(tree) if dynamic else _statements(tree.body)
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            records.append((_IMPORT, *where(node), tuple(alias.name for alias in node.names)))
+        elif isinstance(node, ast.ImportFrom):
+            names = tuple(alias.name for alias in node.names)
+            records.append((_FROM, *where(node), node.level, node.module or "", names))
+        elif isinstance(node, ast.Call):
+            callee = _callee(node.func)
+            if callee is None or callee[0] not in DYNAMIC_IMPORTS:
+                continue
+            target = _literal_str(_arg(node, 0, "name"))
+            if callee[0] == "import_module":
+                anchor_node = _arg(node, 1, "package")
+                is_package = isinstance(anchor_node, ast.Name) and anchor_node.id == "__package__"
+                record = (_IMPORT_MODULE, *where(node), callee[1], target, _literal_str(anchor_node), is_package)
+            else:
+                level_node = _arg(node, 4, "level")
+                level = (
+                    level_node.value
+                    if isinstance(level_node, ast.Constant) and isinstance(level_node.value, int)
+                    else 0
+                )
+                fromlist = _arg(node, 3, "fromlist")
+                names = (
+                    tuple(n for n in (_literal_str(e) for e in fromlist.elts) if n)
+                    if isinstance(fromlist, (ast.List, ast.Tuple))
+                    else ()
+                )
+                record = (_DUNDER_IMPORT, *where(node), callee[1], target, level, names)
+            records.append(record)
+    return records
+
+
+def _import_module_targets(
+    target: str | None, anchor: str | None, anchor_is_package: bool, package: str
+) -> list[str] | None:
+    """Targets of `importlib.import_module("x")` with a literal name (relative names need a literal anchor or
+    `__package__`); None otherwise."""
+    if not target:
+        return None
+    level = len(target) - len(target.lstrip("."))
+    if level:
+        if anchor is None and anchor_is_package:
+            anchor = package
+        if not anchor:
             return None
-        if name == "import_module":
-            level = len(target) - len(target.lstrip("."))
-            if level:
-                anchor_node = _arg(call, 1, "package")
-                anchor = _literal_str(anchor_node)
-                if anchor is None and isinstance(anchor_node, ast.Name) and anchor_node.id == "__package__":
-                    anchor = package
-                if not anchor:
-                    return None
-                parts = anchor.split(".")
-                if len(parts) < level:
-                    return None
-                base = ".".join(parts[: len(parts) - level + 1])
-                rest = target[level:]
-                target = f"{base}.{rest}" if rest else base
-            return _ancestors(target)
-        level_node = _arg(call, 4, "level")
-        level = level_node.value if isinstance(level_node, ast.Constant) and isinstance(level_node.value, int) else 0
-        resolved = relative(level, target, call, strict=False) if level > 0 else target
-        if resolved is None:
+        parts = anchor.split(".")
+        if len(parts) < level:
             return None
-        fromlist = _arg(call, 3, "fromlist")
-        names = (
-            [n for n in (_literal_str(e) for e in fromlist.elts) if n]
-            if isinstance(fromlist, (ast.List, ast.Tuple))
-            else []
-        )
-        subs = [f"{resolved}.{n}" for n in names if f"{resolved}.{n}" in self.known]
-        return subs + _ancestors(resolved)
+        base = ".".join(parts[: len(parts) - level + 1])
+        rest = target[level:]
+        target = f"{base}.{rest}" if rest else base
+    return _ancestors(target)
 
 
 def _modules(repo: RepoView, roots: list[str]) -> tuple[dict[str, list[_ModuleFile]], set[str]]:
@@ -435,9 +487,13 @@ def collect_imports(spec: CodeImportsSpec, ctx: Context) -> Evidence:
             f"no module in {', '.join(_q(s) for s in spec.source)} outside the forbidden ones under roots {roots_text}",
             hint="check `source` and `forbidden`",
         )
-    scanner = _Scanner(repo, files, known)
+    store = Cache.from_env().store(CACHE_KIND, CACHE_SPEC)
+    scanner = _Scanner(repo, files, known, store)
     forbidden = list(spec.forbidden)
-    chains = _chains(scanner, sources, forbidden, transitive=spec.transitive)
+    try:
+        chains = _chains(scanner, sources, forbidden, transitive=spec.transitive)
+    finally:
+        store.flush()
 
     observations: list[Observation] = []
     for source in sources:

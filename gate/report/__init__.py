@@ -103,6 +103,9 @@ def headline(report: Report) -> tuple[str, str, str]:
         counts = [f"{s.passed} of {s.items} items pass"]
     if s.waived:
         counts.append(f"{s.waived} waived")
+    unretired = len(report.baseline.blocking) if report.baseline is not None else 0
+    if unretired:
+        counts.append(f"{unretired} weakening{'s' if unretired != 1 else ''} not retired")
     if report.verdict is Verdict.PENDING:
         counts.append("awaiting sign-off")
     context = [f"checklist {report.checklist.id} v{report.checklist.version}"]

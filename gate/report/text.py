@@ -37,6 +37,7 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
     lines: list[Text] = []
     for item in ordered(report):
         lines.extend(_item(item))
+    lines.extend(_baseline(report))
     if report.notes or report.items:
         lines.append(Text())
     lines.extend(Text(f"note: {printable(note)}") for note in report.notes)
@@ -91,6 +92,34 @@ def _signoff(item: ItemResult) -> list[Text]:
     for entry in state.entries:
         if entry.reason:
             lines.append(Text(f"    {entry.decision} by {entry.signer} ({entry.id[:12]}): {printable(entry.reason)}"))
+    return lines
+
+
+def _baseline(report: Report) -> list[Text]:
+    """`gate check --baseline`: each weakening with its fingerprint, retired or not, and retires that do not count."""
+    info = report.baseline
+    if info is None or not (info.weakenings or info.retires):
+        return []
+    lines = [Text(f"weakenings against baseline {printable(info.ref)} ({info.commit[:12]}):")]
+    for w in info.weakenings:
+        where = f"{w.subject}: " + (f"{w.item}: " if w.item else "")
+        if w.retired:
+            word = Text.assemble(("RETIRED", "yellow"), " ")
+            tail = f" (retired by {(w.retired_by or '')[:12]})"
+        else:
+            word = Text.assemble(("WEAKENED", "bold red"))
+            tail = ""
+        lines.append(Text.assemble("  ", word, f" {w.fingerprint}  {printable(where + w.message)}{tail}"))
+    for r in info.retires:
+        if not r.counted:
+            lines.append(Text(f"  retire by {r.signer} ({r.id[:12]}) of {r.fingerprint}: {printable(r.reason or '')}"))
+    if info.blocking:
+        lines.append(
+            Text(
+                f"  fix: revert the weakening, or get a holder of '{info.owner}' (per the baseline) to sign "
+                f"`gate sign --release {report.release or 'ID'} --retire FINGERPRINT --baseline {printable(info.ref)}`"
+            )
+        )
     return lines
 
 

@@ -1,0 +1,1 @@
+"""Graders score the final answer against the reference; they never receive the reasoning trace."""

@@ -1,0 +1,1 @@
+"""rl-train: RL environments, graders and the reward."""

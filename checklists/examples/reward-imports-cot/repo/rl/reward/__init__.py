@@ -1,0 +1,1 @@
+"""The reward: grader scores plus shaping terms. Never sees the reasoning trace."""

@@ -1,0 +1,1 @@
+"""Small helpers shared by graders and the reward."""

@@ -1,0 +1,59 @@
+"""The help screen: the keys, and what the states mean."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS = [
+    ("↑ ↓", "move between items; the detail pane follows"),
+    ("a", "approve the item (your role, a comment)"),
+    ("r", "reject it: blocks the release until revoked"),
+    ("w", "waive a FAIL: justification and expiry, within the item's waiver policy"),
+    ("x", "revoke a sign-off (yours, or any as the checklist owner)"),
+    ("/", "filter items by text (id, title, status, severity, stage, role); escape clears"),
+    ("b", "only what blocks: failing, rejected, or awaiting sign-off"),
+    ("R", "re-run the check (or re-read the report file) and the ledger"),
+    ("?", "this help"),
+    ("q", "quit"),
+]
+STATES = [
+    ("Evidence", "PASS, FAIL, ERROR (unreadable: blocks like FAIL, never waivable), WAIVED (a valid waiver)"),
+    ("Sign-off", "APPROVED (quorum met), PENDING (role n/m), STALE (signed for other evidence), REJECTED"),
+    ("Refusals", "an action you may not take says why: not your role, not independent, evidence failing"),
+    ("Signing", "a key from --key (asked for its passphrase here) or ssh-agent; entries go to .gate/signoffs/"),
+]
+
+
+def help_text() -> Text:
+    lines = [Text("gate signoff — keys", style="bold"), Text()]
+    lines += [Text.assemble((f"  {key:<4}", "bold"), f" {what}") for key, what in KEYS]
+    lines += [Text(), Text("What you see", style="bold"), Text()]
+    lines += [Text.assemble((f"  {name:<9}", "bold"), f" {what}") for name, what in STATES]
+    lines += [Text(), Text("escape, q or ? closes this help", style="dim")]
+    return Text("\n").join(lines)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and states, over the main screen."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["dialog.tcss", "help.tcss"]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("q", "close", "Close", show=False),
+        Binding("question_mark", "close", "Close", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="dialog", classes="dialog help"):
+            yield Static(help_text())
+
+    def action_close(self) -> None:
+        self.dismiss(None)
