@@ -115,7 +115,9 @@ class Workload:
 # helpers
 
 
-def run(argv: list[str], cwd: Path | None = None, *, input_: bytes | None = None, env: dict[str, str] | None = None) -> str:
+def run(
+    argv: list[str], cwd: Path | None = None, *, input_: bytes | None = None, env: dict[str, str] | None = None
+) -> str:
     """Run a command for a generator; its failure is a bug in the bench, so raise with its stderr."""
     proc = subprocess.run(argv, cwd=cwd, input=input_, capture_output=True, env=env, check=False)
     if proc.returncode != 0:
@@ -223,7 +225,7 @@ WORDS = (
     "filter length language math code proof tool search retrieve summary plan draft final critique verify "
     "accuracy precision recall latency budget temperature nucleus beam greedy seed replay buffer queue "
     "worker actor learner critic target clip ratio penalty bonus horizon discount schedule warmup decay"
-).split()
+).split()  # noqa: SIM905 - a word list reads better as text
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -500,8 +502,12 @@ def build_canary(root: Path, scale: Scale) -> Workload:
           canaries_file: canaries.txt
           must_occur_in: cot/dump.jsonl
     """
-    plain = checklist(root / "checklist.yaml", "no-cot-in-grader-logs", "No CoT in grader logs", evidence.format(glob="*.jsonl"))
-    gz = checklist(root / "checklist-gz.yaml", "no-cot-in-grader-logs", "No CoT in grader logs", evidence.format(glob="*.gz"))
+    plain = checklist(
+        root / "checklist.yaml", "no-cot-in-grader-logs", "No CoT in grader logs", evidence.format(glob="*.jsonl")
+    )
+    gz = checklist(
+        root / "checklist-gz.yaml", "no-cot-in-grader-logs", "No CoT in grader logs", evidence.format(glob="*.gz")
+    )
     shown = _human_decimal(size)
     summary = f"5 canaries, 1 log ({shown}): no canary found; positive control found all 5 in cot/dump.jsonl"
     gz_size = (art / "grader-logs" / "grader.jsonl.gz").stat().st_size
@@ -510,7 +516,14 @@ def build_canary(root: Path, scale: Scale) -> Workload:
             key="canary",
             title="canary",
             gate=check_args(plain, repo, art),
-            baseline=["sh", "-c", 'rg -F -c -f "$1" "$2"; sha256sum "$2" >/dev/null', "sh", str(art / "canaries.txt"), str(log)],
+            baseline=[
+                "sh",
+                "-c",
+                'rg -F -c -f "$1" "$2"; sha256sum "$2" >/dev/null',
+                "sh",
+                str(art / "canaries.txt"),
+                str(log),
+            ],
             target=1.0,
             expect=Expect("PASS", summary, 0),
             baseline_ok=(0,),
@@ -672,7 +685,13 @@ LAYERS: dict[str, tuple[float, tuple[str, ...]]] = {
 
 def _module_source(name: str, imports: list[str], package: str, rng: random.Random, dynamic: bool) -> str:
     lines = [f'"""{name}: {" ".join(rng.choices(WORDS, k=8))}."""', "", "from __future__ import annotations", ""]
-    lines += ["import json", "import os", "from dataclasses import dataclass", "from typing import TYPE_CHECKING, Any", ""]
+    lines += [
+        "import json",
+        "import os",
+        "from dataclasses import dataclass",
+        "from typing import TYPE_CHECKING, Any",
+        "",
+    ]
     typing_only = []
     for target in imports:
         form = rng.random()

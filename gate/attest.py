@@ -14,7 +14,7 @@ import binascii
 import hashlib
 import json
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,13 +31,13 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from gate import __version__, gitrepo, ledger, policy, signing, signoff
+from gate import __version__, gitrepo, ledger, loader, policy, signing, signoff
 from gate.errors import GateError, UsageError
 from gate.ledger import Entry, EntryBody
 from gate.loader import LoadedChecklist
-from gate.model import item_digest, sha256_hex
+from gate.model import canonical_json, item_digest, sha256_hex
 from gate.results import ItemResult, Report, SignoffStatus, Status, Verdict
-from gate.signers import Signers
+from gate.signers import Signers, load_signers
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -221,9 +221,10 @@ class Predicate(Spec):
     waivers: list[WaiverRecord]
     signers_file: SignersFile
     baseline: dict[str, JsonValue] | None = None
-    """The ratchet's baseline (not yet implemented: null)."""
+    """The ratchet's baseline (`--baseline REF`): commit, checklist and signers digests, every weakening
+    with its fingerprint and whether a retire covers it; null when the release was not checked against one."""
     retired: list[dict[str, JsonValue]] = []
-    """The ratchet's retire entries (not yet implemented: empty)."""
+    """The retire entries that cleared weakenings: each the signed entry (id, body, signature), as in `signoffs`."""
     tool: Tool
     attested_at: UtcTime
     attested_by: Attester
@@ -248,11 +249,7 @@ class Statement(Spec):
 
     def payload(self) -> bytes:
         """The serialized body the envelope carries: canonical JSON (sorted keys, no spaces, UTF-8)."""
-        return canonical(self.as_json())
-
-
-def canonical(data: Any) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+        return canonical_json(self.as_json())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -482,8 +479,14 @@ def build_statement(
         signoff_set_digest=set_digest([e.id for e in entries]),
         waivers=waivers,
         signers_file=SignersFile(path=signoff.SIGNERS_PATH, sha256=signers_sha256),
-        baseline=None,
-        retired=[],
+        baseline=report.baseline.model_dump(mode="json") if report.baseline is not None else None,
+        retired=[
+            {"id": e.id, "entry": e.body.model_dump(mode="json", exclude_none=True), "signature": e.signature}
+            for e in entries
+            if e.body.decision == "retire"
+            and report.baseline is not None
+            and any(r.id == e.id and r.counted for r in report.baseline.retires)
+        ],
         tool=Tool(name="gate", version=__version__),
         attested_at=now,
         attested_by=attester,
@@ -518,13 +521,12 @@ def attest(
     read again at the release commit and the result is verified as `gate verify` would before it is returned,
     so an attestation that would not verify (the ledger changed under the check) is never written.
     """
-    from gate import loader
-
     if report.release is None or report.release_commit is None:
         raise AttestRefused("cannot attest", ["sign-offs were not checked (no release, or no release commit)"])
     hashed = subjects_of(subjects)  # unreadable subjects are exit 2, which goes before any refusal
     commit = report.release_commit
-    if gitrepo.tree_entry(root, commit, report.checklist.path) is None:
+    rel = report.checklist.path
+    if Path(rel).is_absolute() or rel.startswith("../") or gitrepo.tree_entry(root, commit, rel) is None:
         raise UsageError(
             f"the checklist {report.checklist.path} is not committed in the repository at {commit[:12]}",
             hint="commit it: `gate verify --repo` reads the checklist at the release commit",
@@ -547,7 +549,9 @@ def attest(
     reasons += refusals(report)
     if reasons:
         n = len(reasons)
-        raise AttestRefused(f"refusing to attest release {report.release} ({n} reason{'s' if n != 1 else ''}):", reasons)
+        raise AttestRefused(
+            f"refusing to attest release {report.release} ({n} reason{'s' if n != 1 else ''}):", reasons
+        )
 
     entries = ledger.read_entries(root, report.release)
     ledger.verify_entries(entries, signers)
@@ -654,6 +658,7 @@ class Verified:
     key: str
     trusted: str
     subjects_checked: list[str]
+    """The names of the subjects a given --subject file matched."""
     checklist_checked: bool
     signers_file_matches: bool | None
 
@@ -663,7 +668,7 @@ def verify(
     *,
     signers: Signers,
     trusted: str,
-    subjects: Sequence[Path] = (),
+    subjects: Mapping[str, str] | None = None,
     checklist_at: Callable[[str, str], LoadedChecklist] | None = None,
     signers_file_sha256: str | None = None,
 ) -> Verified:
@@ -671,8 +676,9 @@ def verify(
 
     The envelope signature (SSHSIG over the DSSE PAE bytes, namespace gate-attestation) must be by a key of
     `signers`, whose holder holds the checklist's release role and whose key was valid when it attested. Each
-    `subjects` file must hash to an attested subject. `checklist_at(commit, path)` (with --repo) recomputes the
-    checklist digest from the repository; `signers_file_sha256` is compared with the recorded signers digest.
+    of `subjects` (a file as shown -> its sha256) must be an attested subject. `checklist_at(commit, path)`
+    (with --repo) loads the checklist at the recorded commit to compare its digest, roles and requirements;
+    `signers_file_sha256` is compared with the recorded signers digest when `checklist_at` is given.
     Then every entry's id, signature, signer, key and role; the sign-off set digest; and each item's clearance:
     quorum by distinct, independent people with fresh approvals, no standing reject, waivers unexpired at the
     attestation time.
@@ -719,15 +725,15 @@ def verify(
 
     # 3. Subjects.
     for s in st.subject:
-        if set(s.digest) - {"sha256"} or len(s.sha256) != 64 or any(c not in "0123456789abcdef" for c in s.sha256):
+        if len(s.sha256) != 64 or any(c not in "0123456789abcdef" for c in s.sha256):
             raise bad(f"subject '{s.name}' needs a sha256 digest (64 lower-case hex digits)")
     checked = []
-    for path in subjects:
-        digest = hash_file(path)
-        if not any(s.sha256 == digest for s in st.subject):
+    for path, digest in (subjects or {}).items():
+        matched = [s.name for s in st.subject if s.sha256 == digest]
+        if not matched:
             listed = ", ".join(f"{s.name} (sha256 {s.sha256[:12]})" for s in st.subject)
             raise bad(f"subject {path} (sha256 {digest[:12]}) is not one of the attested subjects: {listed}")
-        checked.append(str(path))
+        checked += matched
 
     # 4. With the repository: the checklist and the signers file at the recorded commit.
     if checklist_at is not None:
@@ -826,6 +832,7 @@ def _entries(pred: Predicate, signers: Signers, bad: Callable[[str], Attestation
 def _check_items(
     pred: Predicate, entries: Sequence[Entry], signers: Signers, bad: Callable[[str], AttestationInvalid]
 ) -> None:
+    """Each item's clearance, re-checked from the signed entries, its requirements and its emails."""
     by_id = {e.id: e for e in entries}
     revoked = policy.revoked_ids(entries, signers, pred.checklist.owner)
     waivers = {w.item: w for w in pred.waivers}
@@ -837,102 +844,117 @@ def _check_items(
             raise bad(f"a waiver names item '{w.item}', which is not in the attestation")
     for item in pred.items:
         where = f"item '{item.id}'"
-
-        def fresh(e: Entry, item: AttestedItem = item) -> str | None:
-            b = e.body
-            if b.checklist_digest != pred.checklist.digest:
-                return "signed for another checklist digest"
-            if b.item_digest != item.item_digest:
-                return "signed for another item definition"
-            if b.evidence_digest != item.evidence_digest:
-                return "signed for other evidence (evidence digest)"
-            return None
-
         if item.status not in (Status.PASS, Status.WAIVED):
             raise bad(f"{where} is {item.status.value}: the gate was not cleared")
-        # Waivers.
         waiver = waivers.get(item.id)
-        if item.status is Status.WAIVED and waiver is None:
-            raise bad(f"{where} is WAIVED but the attestation has no waiver for it")
-        if item.status is not Status.WAIVED and waiver is not None:
-            raise bad(f"{where} is {item.status.value} but the attestation lists a waiver for it")
+        if (item.status is Status.WAIVED) != (waiver is not None):
+            has = "has no waiver for it" if waiver is None else "lists a waiver for it"
+            raise bad(f"{where} is {item.status.value} but the attestation {has}")
         if waiver is not None:
-            e = by_id.get(waiver.entry)
-            label = f"{where}: waiver entry {waiver.entry[:12]}"
-            if e is None:
-                raise bad(f"{label} is not among the attestation's sign-off entries")
-            b = e.body
-            if b.decision != "waive" or b.item != item.id:
-                raise bad(f"{label} is a {b.decision} of '{b.item}', not a waiver of this item")
-            if (b.signer, b.role, b.comment, b.expires, b.signed_at) != (
-                waiver.by,
-                waiver.role,
-                waiver.justification,
-                waiver.expires,
-                waiver.signed_at,
-            ):
-                raise bad(f"{label}: the waiver record does not match the signed entry")
-            if e.id in revoked:
-                raise bad(f"{label} by {b.signer} was revoked ({revoked[e.id].id[:12]})")
-            if item.waiver_policy is None or b.role not in item.waiver_policy.roles:
-                raise bad(f"{label}: '{b.role}' may not waive this item")
-            assert b.expires is not None
-            if b.expires - b.signed_at > timedelta(days=item.waiver_policy.max_days):
-                raise bad(f"{label}: the waiver is longer than the {item.waiver_policy.max_days} days the item allows")
-            if b.expires <= pred.attested_at:
-                raise bad(
-                    f"{label} by {b.signer} expired at {_time(b.expires)}, before the attestation "
-                    f"({_time(pred.attested_at)})"
-                )
-            stale = fresh(e)
-            if stale:
-                raise bad(f"{label} is stale: {stale}")
-        # Rejects.
+            _check_waiver(pred, item, waiver, by_id, revoked, bad)
         required = {r.role for r in item.signoff}
         for e in entries:
             b = e.body
             if b.decision == "reject" and b.item == item.id and b.role in required and e.id not in revoked:
                 raise bad(f"{where} is rejected by {b.signer} as {b.role} (entry {e.id[:12]}), not revoked")
-        # Quorum: the recorded approvals, each re-checked, filling each requirement with distinct people.
-        expected = SignoffStatus.APPROVED if item.signoff else SignoffStatus.NOT_REQUIRED
-        if item.signoff_status is not expected:
-            raise bad(f"{where}: sign-off status {item.signoff_status.value}, expected {expected.value}")
-        people: set[str] = set()
-        counts: dict[str, int] = {}
-        emails = {m.lower() for m in item.emails}
-        for approval in item.approvals:
-            label = f"{where}: approval by {approval.signer} as {approval.role} (entry {approval.entry[:12]})"
-            e = by_id.get(approval.entry)
-            if e is None:
-                raise bad(f"{label} is not among the attestation's sign-off entries")
-            b = e.body
-            if (b.decision, b.item, b.role, b.signer) != ("approve", item.id, approval.role, approval.signer):
-                raise bad(
-                    f"{label} does not match the signed entry ({b.decision} of '{b.item}' by {b.signer} as {b.role})"
-                )
-            if e.id in revoked:
-                raise bad(f"{label} was revoked ({revoked[e.id].id[:12]})")
-            stale = fresh(e)
-            if stale:
-                raise bad(f"{label} is stale: {stale}")
-            requirement = next((r for r in item.signoff if r.role == approval.role), None)
-            if requirement is None:
-                raise bad(f"{label}: the item does not require '{approval.role}'")
-            if requirement.independent_of == "authors":
-                holder = signers.identities.get(b.signer)
-                shared = sorted(set(holder.emails if holder else ()) & emails)
-                if shared:
-                    raise bad(f"{label} is not independent: {shared[0]} authored or committed commits this item read")
-            if b.signer in people:
-                raise bad(f"{label}: {b.signer} already fills another role of this item (one person, one role)")
-            people.add(b.signer)
-            counts[approval.role] = counts.get(approval.role, 0) + 1
-        for r in item.signoff:
-            if counts.get(r.role, 0) < r.count:
-                raise bad(
-                    f"{where}: quorum not met for {r.role}: needs {r.count}, the attestation has "
-                    f"{counts.get(r.role, 0)} valid approval(s)"
-                )
+        _check_quorum(pred, item, by_id, revoked, signers, bad)
+
+
+def _stale(entry: Entry, pred: Predicate, item: AttestedItem) -> str | None:
+    """Why a decision was not signed for this checklist, item definition and evidence; None when it was."""
+    b = entry.body
+    if b.checklist_digest != pred.checklist.digest:
+        return "signed for another checklist digest"
+    if b.item_digest != item.item_digest:
+        return "signed for another item definition"
+    if b.evidence_digest != item.evidence_digest:
+        return "signed for other evidence (evidence digest)"
+    return None
+
+
+def _check_waiver(
+    pred: Predicate,
+    item: AttestedItem,
+    waiver: WaiverRecord,
+    by_id: Mapping[str, Entry],
+    revoked: Mapping[str, Entry],
+    bad: Callable[[str], AttestationInvalid],
+) -> None:
+    """A WAIVED item's waiver: a signed, unrevoked, fresh waive by an allowed role, unexpired at attestedAt."""
+    label = f"item '{item.id}': waiver entry {waiver.entry[:12]}"
+    e = by_id.get(waiver.entry)
+    if e is None:
+        raise bad(f"{label} is not among the attestation's sign-off entries")
+    b = e.body
+    if b.decision != "waive" or b.item != item.id:
+        raise bad(f"{label} is a {b.decision} of '{b.item}', not a waiver of this item")
+    recorded = (waiver.by, waiver.role, waiver.justification, waiver.expires, waiver.signed_at)
+    if (b.signer, b.role, b.comment, b.expires, b.signed_at) != recorded:
+        raise bad(f"{label}: the waiver record does not match the signed entry")
+    if e.id in revoked:
+        raise bad(f"{label} by {b.signer} was revoked ({revoked[e.id].id[:12]})")
+    if item.waiver_policy is None or b.role not in item.waiver_policy.roles:
+        raise bad(f"{label}: '{b.role}' may not waive this item")
+    assert b.expires is not None  # EntryBody: a waive has an expiry
+    if b.expires - b.signed_at > timedelta(days=item.waiver_policy.max_days):
+        raise bad(f"{label}: the waiver is longer than the {item.waiver_policy.max_days} days the item allows")
+    if b.expires <= pred.attested_at:
+        raise bad(
+            f"{label} by {b.signer} expired at {_time(b.expires)}, before the attestation ({_time(pred.attested_at)})"
+        )
+    stale = _stale(e, pred, item)
+    if stale:
+        raise bad(f"{label} is stale: {stale}")
+
+
+def _check_quorum(
+    pred: Predicate,
+    item: AttestedItem,
+    by_id: Mapping[str, Entry],
+    revoked: Mapping[str, Entry],
+    signers: Signers,
+    bad: Callable[[str], AttestationInvalid],
+) -> None:
+    """The recorded approvals, each re-checked, fill every requirement with distinct (and independent) people."""
+    where = f"item '{item.id}'"
+    expected = SignoffStatus.APPROVED if item.signoff else SignoffStatus.NOT_REQUIRED
+    if item.signoff_status is not expected:
+        raise bad(f"{where}: sign-off status {item.signoff_status.value}, expected {expected.value}")
+    people: set[str] = set()
+    counts: dict[str, int] = {}
+    emails = {m.lower() for m in item.emails}
+    for approval in item.approvals:
+        label = f"{where}: approval by {approval.signer} as {approval.role} (entry {approval.entry[:12]})"
+        e = by_id.get(approval.entry)
+        if e is None:
+            raise bad(f"{label} is not among the attestation's sign-off entries")
+        b = e.body
+        if (b.decision, b.item, b.role, b.signer) != ("approve", item.id, approval.role, approval.signer):
+            raise bad(f"{label} does not match the signed entry ({b.decision} of '{b.item}' by {b.signer} as {b.role})")
+        if e.id in revoked:
+            raise bad(f"{label} was revoked ({revoked[e.id].id[:12]})")
+        stale = _stale(e, pred, item)
+        if stale:
+            raise bad(f"{label} is stale: {stale}")
+        requirement = next((r for r in item.signoff if r.role == approval.role), None)
+        if requirement is None:
+            raise bad(f"{label}: the item does not require '{approval.role}'")
+        if requirement.independent_of == "authors":
+            # The signer's emails come from the trusted signers list, the commits' from the predicate.
+            holder = signers.identities.get(b.signer)
+            shared = sorted(set(holder.emails if holder else ()) & emails)
+            if shared:
+                raise bad(f"{label} is not independent: {shared[0]} authored or committed commits this item read")
+        if b.signer in people:
+            raise bad(f"{label}: {b.signer} is counted twice for this item (one person fills one role)")
+        people.add(b.signer)
+        counts[approval.role] = counts.get(approval.role, 0) + 1
+    for r in item.signoff:
+        if counts.get(r.role, 0) < r.count:
+            raise bad(
+                f"{where}: quorum not met for {r.role}: needs {r.count}, the attestation has "
+                f"{counts.get(r.role, 0)} valid approval(s)"
+            )
 
 
 def verify_file(
@@ -948,13 +970,10 @@ def verify_file(
     Unreadable input (a missing file, a commit not in the repository, an invalid signers file or checklist) is
     exit 2; an attestation that does not decode, parse or verify is AttestationInvalid (exit 1).
     """
-    from gate import loader
-    from gate import signers as signers_mod
-
     if (signers_file is None) == (repo is None):
         raise UsageError("give exactly one of --signers FILE and --repo DIR: the signers list you trust")
-    for s in subjects:
-        hash_file(s)  # an unreadable subject is exit 2, before anything is judged
+    # Hashed first (streamed, once): an unreadable subject is exit 2, before anything is judged.
+    digests = {str(s): hash_file(s) for s in subjects}
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_ATTESTATION_BYTES + 1)
@@ -962,14 +981,14 @@ def verify_file(
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     shown = loader.display_path(path)
     if signers_file is not None:
-        trusted = signers_mod.load_signers(signers_file)
+        trusted = load_signers(signers_file)
         parsed = parse(data, shown)
         raw_signers = signers_file.read_bytes()
         return verify(
             parsed,
             signers=trusted,
             trusted=loader.display_path(signers_file),
-            subjects=subjects,
+            subjects=digests,
             signers_file_sha256=sha256_hex(raw_signers),
         )
     assert repo is not None
@@ -990,7 +1009,8 @@ def verify_file(
         )
 
     def checklist_at(at: str, rel: str) -> LoadedChecklist:
-        if gitrepo.tree_entry(root, at, rel) is None:
+        inside = not Path(rel).is_absolute() and ".." not in Path(rel).parts
+        if not inside or gitrepo.tree_entry(root, at, rel) is None:
             raise AttestationInvalid(f"{shown}: the attested checklist {rel} is not in commit {at[:12]}")
         return loader.load_at(root, at, rel)
 
@@ -998,7 +1018,7 @@ def verify_file(
         parsed,
         signers=signoff.signers_at(root, commit),
         trusted=f"{signoff.SIGNERS_PATH} at {commit[:12]}",
-        subjects=subjects,
+        subjects=digests,
         checklist_at=checklist_at,
         signers_file_sha256=sha256_hex(raw),
     )

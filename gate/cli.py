@@ -554,6 +554,7 @@ def _cmd_attest(args: argparse.Namespace) -> int:
         release_ref=args.release_ref,
         release=args.release,
         use_manifest=not args.no_manifest,
+        baseline=args.baseline,
         debug=args.debug,
         now=now,
     )
@@ -600,7 +601,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     cl = pred.checklist
     print(f"ok  signature: {result.signer} ({cl.release_role}), key {result.key}, trusted from {result.trusted}")
     for s in result.statement.subject:
-        mark = "checked" if any(Path(p).name == s.name for p in result.subjects_checked) else "listed"
+        mark = "matches the given file" if s.name in result.subjects_checked else "not checked: no --subject"
         print(f"ok  subject {s.name}: sha256 {s.sha256} ({mark})")
     checked = "recomputed from the repository" if result.checklist_checked else "as recorded"
     print(f"ok  checklist {cl.id} v{cl.version} ({cl.path}): digest {cl.digest[:12]} {checked}")
@@ -859,6 +860,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     attest_parser.add_argument("--artifacts", metavar="DIR", help="CI artifacts for the release commit")
     attest_parser.add_argument("--release-ref", metavar="REF", help="the release commit (default as for check)")
+    attest_parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="refuse unless the checklist and signers list are not weakened against REF (or every weakening is "
+        "retired); the attestation records the baseline and the retire entries",
+    )
     attest_parser.add_argument(
         "--no-manifest", action="store_true", help="do not check artifacts against gate-artifacts.json"
     )

@@ -13,8 +13,9 @@ import os
 import re
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from gate.errors import GateError
 
@@ -154,7 +155,6 @@ _SETTINGS = (
 """Only the work tree's .mailmap counts (the collector checks it is committed); never one from user config."""
 
 _LOG_FIELDS = ("%H", "%P", "%an", "%ae", "%aN", "%aE", "%cn", "%ce", "%cN", "%cE")
-_SIGNATURE_FIELDS = ("%G?", "%GF")
 # git's trailer parser (the final paragraph only, continuation lines unfolded) prints each trailer as one
 # `Key:value` token. A key is letters, digits and '-' (git's trailer grammar), so the first ':' splits it.
 _TRAILERS = "%(trailers:only,unfold,separator=%x00,key_value_separator=:)"
@@ -204,26 +204,27 @@ def log(
     first_parent: bool = False,
     no_merges: bool = False,
     allowed_signers: Path | None = None,
+    names: bool = True,
 ) -> list[LogCommit]:
     """Every commit reachable from `include` but not from `exclude` that changes `pathspecs`: ONE git process.
 
     History is not simplified (`--full-history`), so no commit on a side branch is hidden; merges are listed
     when they differ from a parent, with the paths they change against their first parent. With
     `allowed_signers`, each commit's signature is verified against that file (SSH format) and reported in
-    `signature`. Output layout (no -z, so paths are C-quoted one per line): a header line whose fields are
-    NUL-separated (commit content cannot contain NUL), then the changed paths, one per line.
+    `signature` as git's %G? would (see `signatures`). Output layout (no -z, so paths are C-quoted one per
+    line): a header line whose fields are NUL-separated (commit content cannot contain NUL), then the changed
+    paths, one per line. With `names=False` the paths are not listed (`paths` is empty): listing them costs git
+    a diff per commit, a third of the time on a long history; `changed_paths` gets them for a few commits.
     """
-    fields = list(_LOG_FIELDS) + (list(_SIGNATURE_FIELDS) if allowed_signers else ["", ""]) + ["%s", _TRAILERS]
-    args = list(_SETTINGS)
-    if allowed_signers is not None:
-        args += ["-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={allowed_signers}"]
-    args += [
+    fields = [*_LOG_FIELDS, "", "", "%s", _TRAILERS]
+    args = [
+        *_SETTINGS,
         "log",
         "--no-color",
         "--no-renames",
         "--full-history",
         "--diff-merges=first-parent",
-        "--name-only",
+        *(["--name-only"] if names else []),
         "--format=" + "%x00".join(fields) + "%x00",
     ]
     if first_parent:
@@ -231,7 +232,299 @@ def log(
     if no_merges:
         args.append("--no-merges")
     args += ["--end-of-options", *include, *(f"^{rev}" for rev in exclude), "--", *pathspecs]
-    return _parse_log(run(root, args))
+    commits = _parse_log(run(root, args))
+    if allowed_signers is None or not commits:
+        return commits
+    checked = signatures(root, [c.sha for c in commits], allowed_signers)
+    return [replace(c, signature=checked[c.sha][0], signing_key=checked[c.sha][1]) for c in commits]
+
+
+def changed_paths(root: Path, shas: Sequence[str], pathspecs: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The paths inside `pathspecs` that each commit changes (a merge: against its first parent), as `log`
+    lists them with names: ONE `git log --no-walk`. A commit that changes none of them maps to ()."""
+    if not shas:
+        return {}
+    args = [
+        *_SETTINGS,
+        "log",
+        "--no-walk=unsorted",
+        "--stdin",
+        "--no-color",
+        "--no-renames",
+        "--full-history",
+        "--diff-merges=first-parent",
+        "--name-only",
+        "--format=%x00%H",
+        "--",
+        *pathspecs,
+    ]
+    out = run(root, args, input_="".join(f"{sha}\n" for sha in shas).encode())
+    found: dict[str, list[str]] = {sha: [] for sha in shas}
+    current: list[str] | None = None
+    for line in out.split(b"\n"):
+        if line.startswith(b"\0"):
+            current = found.setdefault(line[1:].decode(), [])
+        elif line and current is not None:
+            current.append(unquote_path(line))
+    return {sha: tuple(paths) for sha, paths in found.items()}
+
+
+def tags_matching(root: Path, pattern: str) -> list[TagRef]:
+    """Tags matching a glob, newest first, reachable or not (no history walk; see tags_merged)."""
+    out = run(root, ["tag", "--list", "--sort=-creatordate", f"--format={_TAG_FORMAT}", "--", pattern])
+    return _tag_refs(root, out)
+
+
+def signatures(root: Path, shas: Sequence[str], allowed_signers: Path) -> dict[str, tuple[str, str]]:
+    """Each commit's (%G?, %GF) as `git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile=FILE log` gives them.
+
+    git starts ssh-keygen twice per signed commit (~10 ms each: seconds for a few hundred commits, issue 10).
+    The commits are read in one `git cat-file --batch` and their SSH signatures verified in-process
+    (`_check_commit`) when the allowed_signers file and the signature are of the plain kinds whose result is
+    certain; every other commit (other key types, options in allowed_signers, PGP signatures, malformed
+    signatures, a revocation file or another ssh program configured) is left to git itself, in one more
+    `git log --no-walk`. tests/evidence/test_signatures.py compares both ways on every case.
+    """
+    answers: dict[str, tuple[str, str]] = {}
+    signers = None if _ssh_config_set(root) else _AllowedSigners.load(allowed_signers)
+    if signers is not None:
+        for sha, raw in cat_commits(root, shas).items():
+            answer = _check_commit(raw, signers, "gpgsig-sha256" if len(sha) == 64 else "gpgsig")
+            if answer is not None:
+                answers[sha] = answer
+    rest = [sha for sha in shas if sha not in answers]
+    if rest:
+        answers.update(_git_signatures(root, rest, allowed_signers))
+    return answers
+
+
+def _ssh_config_set(root: Path) -> bool:
+    """Whether git's config changes how it checks SSH signatures (a revocation file, another ssh-keygen)."""
+    code, _ = _run_status(root, ["config", "--get-regexp", r"^gpg\.ssh\.(revocationfile|program)$"])
+    return code != 1  # 1: none set
+
+
+def cat_commits(root: Path, shas: Sequence[str]) -> dict[str, bytes]:
+    """The raw objects of commits, in ONE `git cat-file --batch`."""
+    out = run(root, ["cat-file", "--batch"], input_="".join(f"{sha}\n" for sha in shas).encode())
+    objects: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(out):
+        end = out.index(b"\n", pos)
+        head = out[pos:end].split(b" ")
+        if len(head) != 3:
+            raise GitError(f"git cat-file: unexpected answer {out[pos:end][:80]!r}")
+        size = int(head[2])
+        objects[head[0].decode()] = out[end + 1 : end + 1 + size]
+        pos = end + 1 + size + 1
+    return objects
+
+
+def _git_signatures(root: Path, shas: Sequence[str], allowed_signers: Path) -> dict[str, tuple[str, str]]:
+    args = [
+        *_SETTINGS,
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        f"gpg.ssh.allowedSignersFile={allowed_signers}",
+        "log",
+        "--no-walk=unsorted",
+        "--stdin",
+        "--format=%H%x00%G?%x00%GF",
+    ]
+    out = run(root, args, input_="".join(f"{sha}\n" for sha in shas).encode())
+    answers: dict[str, tuple[str, str]] = {}
+    for line in out.decode("utf-8", "replace").splitlines():
+        sha, _, rest = line.partition("\0")
+        letter, _, key = rest.partition("\0")
+        answers[sha] = (letter, key)
+    missing = [sha for sha in shas if sha not in answers]
+    if missing:
+        raise GitError(f"git log did not check the signature of commit {missing[0][:12]}")
+    return answers
+
+
+# --- SSH commit signatures, checked as `git log --format=%G?%GF` with gpg.format=ssh would ------------------------
+# git (gpg-interface.c) runs `ssh-keygen -Y find-principals` for the signature's key; when a principal is found,
+# `ssh-keygen -Y verify -I <principal>` ("Good ... for <principal>": G), else `-Y check-novalidate` ("Good ...
+# with ...": U, a good signature by an unknown key); any other answer is B and has no key. The payload is the
+# commit without its signature headers (commit.c, parse_buffer_signed_by_header). Only what this settles for
+# certain is decided here; None sends the commit to git.
+
+_BEGIN_SSH = b"-----BEGIN SSH SIGNATURE-----\n"
+_END_SSH = b"-----END SSH SIGNATURE-----"
+_PRINCIPAL = re.compile(r"^[^\s\"',!#][^\s\"',!]*$")
+_BASE64 = re.compile(rb"^[A-Za-z0-9+/=\s]*$")
+_RSA_MIN_BITS = 2048
+"""Smaller RSA keys are refused or warned about by some OpenSSH versions: leave them to git."""
+
+
+class _Unsure(Exception):  # noqa: N818 - internal signal: git decides this one
+    pass
+
+
+def _ssh_string(data: bytes, pos: int) -> tuple[bytes, int]:
+    if pos + 4 > len(data):
+        raise _Unsure
+    size = int.from_bytes(data[pos : pos + 4], "big")
+    end = pos + 4 + size
+    if end > len(data):
+        raise _Unsure
+    return data[pos + 4 : end], end
+
+
+def _ssh_strings(data: bytes, count: int) -> list[bytes]:
+    """Exactly `count` SSH strings and nothing after them."""
+    out, pos = [], 0
+    for _ in range(count):
+        value, pos = _ssh_string(data, pos)
+        out.append(value)
+    if pos != len(data):
+        raise _Unsure
+    return out
+
+
+def _public_key(blob: bytes) -> Any:
+    """A cryptography public key for an ssh-ed25519 or ssh-rsa (>= 2048 bits) key blob; _Unsure otherwise."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    kind, pos = _ssh_string(blob, 0)
+    if kind == b"ssh-ed25519":
+        (raw,) = _ssh_strings(blob[pos:], 1)
+        if len(raw) != 32:
+            raise _Unsure
+        return ed25519.Ed25519PublicKey.from_public_bytes(raw)
+    if kind == b"ssh-rsa":
+        e, n = _ssh_strings(blob[pos:], 2)
+        modulus = int.from_bytes(n, "big")
+        if modulus.bit_length() < _RSA_MIN_BITS or (e and e[0] & 0x80) or (n and n[0] & 0x80):
+            raise _Unsure
+        return rsa.RSAPublicNumbers(int.from_bytes(e, "big"), modulus).public_key()
+    raise _Unsure
+
+
+@dataclass(frozen=True)
+class _AllowedSigners:
+    """The key blobs of an allowed_signers file made only of `principal keytype key [comment]` lines."""
+
+    keys: frozenset[bytes]
+
+    @classmethod
+    def load(cls, path: Path) -> _AllowedSigners | None:
+        """None when any line is of a kind whose result only ssh-keygen can tell (options, certificates, other
+        key types, several or pattern-negated principals, unreadable)."""
+        import base64
+        import binascii
+
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        keys = set()
+        for raw in text.splitlines():
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            parts = line.split(None, 3)
+            if len(parts) < 3 or not _PRINCIPAL.match(parts[0]) or parts[1] not in ("ssh-ed25519", "ssh-rsa"):
+                return None
+            try:
+                blob = base64.b64decode(parts[2], validate=True)
+                if _ssh_string(blob, 0)[0].decode() != parts[1]:
+                    return None
+                _public_key(blob)
+            except (binascii.Error, ValueError, _Unsure):
+                return None
+            keys.add(blob)
+        return cls(frozenset(keys))
+
+
+def _signed_parts(raw: bytes, header: bytes) -> tuple[bytes, bytes] | None:
+    """(payload, signature) of a commit object as git splits them; None when it carries no signature."""
+    payload, signature = bytearray(), bytearray()
+    in_signature = saw_signature = other_signature = False
+    pos, tail = 0, len(raw)
+    while pos < tail:
+        newline = raw.find(b"\n", pos)
+        nxt = newline + 1 if newline >= 0 else tail
+        line = raw[pos:nxt]
+        sig: bytes | None = None
+        if in_signature and line.startswith(b" "):
+            sig = line[1:]
+        elif line.startswith(header) and line[len(header) : len(header) + 1] == b" ":
+            sig = line[len(header) + 1 :]
+            other_signature = False
+        elif line.startswith(b"gpgsig"):
+            other_signature = True
+        elif other_signature and not line.startswith(b" "):
+            other_signature = False
+        if sig is not None:
+            signature += sig
+            saw_signature = in_signature = True
+        else:
+            if line.startswith(b"\n"):
+                nxt = tail  # the message: the rest of the object
+                line = raw[pos:]
+            if not other_signature:
+                payload += line
+            in_signature = False
+        pos = nxt
+    return (bytes(payload), bytes(signature)) if saw_signature else None
+
+
+def _check_commit(raw: bytes, signers: _AllowedSigners, header: str) -> tuple[str, str] | None:
+    """(%G?, %GF) of one commit object, or None when git must decide."""
+    parts = _signed_parts(raw, header.encode())
+    if parts is None:
+        return "N", ""
+    payload, armored = parts
+    try:
+        return _check_sshsig(payload, armored, signers)
+    except _Unsure:
+        return None
+    except Exception:  # noqa: BLE001 - anything unexpected in a signature: let git judge it
+        return None
+
+
+def _check_sshsig(payload: bytes, armored: bytes, signers: _AllowedSigners) -> tuple[str, str]:
+    """Verify an SSHSIG (PROTOCOL.sshsig) over the payload, namespace git, as ssh-keygen does."""
+    import base64
+    import hashlib
+
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ed25519, padding
+
+    if not armored.startswith(_BEGIN_SSH):
+        raise _Unsure  # PGP or X.509, or not a signature git recognises
+    end = armored.find(_END_SSH, len(_BEGIN_SSH))
+    body = armored[len(_BEGIN_SSH) : end]
+    if end < 0 or armored[end + len(_END_SSH) :] not in (b"", b"\n") or not _BASE64.match(body):
+        raise _Unsure
+    blob = base64.b64decode(b"".join(body.split()), validate=True)
+    if not blob.startswith(b"SSHSIG") or blob[6:10] != b"\x00\x00\x00\x01":
+        raise _Unsure
+    key_blob, namespace, _reserved, hash_name, sig_blob = _ssh_strings(blob[10:], 5)
+    if namespace != b"git" or hash_name not in (b"sha256", b"sha512"):
+        raise _Unsure
+    key = _public_key(key_blob)
+    sig_type, sig = _ssh_strings(sig_blob, 2)
+    digest = hashlib.new(hash_name.decode(), payload).digest()
+    signed = b"SSHSIG" + b"".join(len(x).to_bytes(4, "big") + x for x in (b"git", b"", hash_name, digest))
+    try:
+        if isinstance(key, ed25519.Ed25519PublicKey):
+            if sig_type != b"ssh-ed25519" or len(sig) != 64:
+                raise _Unsure
+            key.verify(sig, signed)
+        else:
+            if sig_type not in (b"rsa-sha2-256", b"rsa-sha2-512") or len(sig) != (key.key_size + 7) // 8:
+                raise _Unsure
+            algorithm = hashes.SHA512() if sig_type == b"rsa-sha2-512" else hashes.SHA256()
+            key.verify(sig, signed, padding.PKCS1v15(), algorithm)
+    except InvalidSignature:
+        return "B", ""
+    fingerprint = "SHA256:" + base64.b64encode(hashlib.sha256(key_blob).digest()).decode().rstrip("=")
+    return ("G" if key_blob in signers.keys else "U"), fingerprint
 
 
 def _parse_log(out: bytes) -> list[LogCommit]:
@@ -256,7 +549,7 @@ def _parse_log(out: bytes) -> list[LogCommit]:
 
 
 def _log_commit(parts: list[bytes], paths: list[str]) -> LogCommit:
-    fixed = len(_LOG_FIELDS) + len(_SIGNATURE_FIELDS) + 1
+    fixed = len(_LOG_FIELDS) + 3  # the two signature fields (filled in by `signatures`) and the subject
     # parts: fixed fields, the trailers (one token each), and the empty string after the final NUL.
     if len(parts) < fixed + 2 or parts[-1] != b"" or not _SHA.match(parts[0]):
         raise GitError("unexpected `git log` output: a malformed commit header")

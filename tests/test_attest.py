@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from git import Repo
 
 from gate import attest, ledger, loader
 from gate.cli import main
 from gate.ledger import EntryBody
+from gate.model import canonical_json
 from gate.signing import public_key_of
+from tests.builders import GitRepo
 from tests.signoff import conftest as signoff_fixtures
 from tests.signoff.conftest import CHECKLIST, LEAKY, Release, build_release, signers_yaml
 
@@ -71,14 +75,33 @@ def make(tmp_path: Path, keys: dict[str, Path], *, env: str | None = None) -> At
     return Attested(rel, tmp_path / "out", model, signers)
 
 
-@pytest.fixture
-def attested(tmp_path: Path, keys: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> Attested:
-    """A cleared release (configs approved by carol, reviewed by bob), attested by carol (release-manager)."""
-    made = make(tmp_path, keys)
-    approve_all(made.rel)
-    assert run_attest(made.rel, made.out, made.model) == 0
-    capsys.readouterr()
+@pytest.fixture(scope="session")
+def attested_once(tmp_path_factory: pytest.TempPathFactory, keys: dict[str, Path]) -> Attested:
+    """Built once per session (isolated as tests/conftest.py's `isolate` does), copied for each test."""
+    home = tmp_path_factory.mktemp("attest-home")
+    (home / ".gitconfig").write_text("")
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in {"HOME": home, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": home / ".gitconfig"}.items():
+            mp.setenv(name, str(value))
+        mp.setenv("TZ", "UTC")
+        for name in ("SSH_AUTH_SOCK", "SSH_AGENT_PID", "GIT_DIR", "GIT_WORK_TREE", "GITHUB_ACTIONS"):
+            mp.delenv(name, raising=False)
+        made = make(tmp_path_factory.mktemp("attested"), keys)
+        approve_all(made.rel)
+        assert run_attest(made.rel, made.out, made.model) == 0
     return made
+
+
+@pytest.fixture
+def attested(attested_once: Attested, tmp_path: Path) -> Attested:
+    """A cleared release (configs approved by carol, reviewed by bob), attested by carol (release-manager)."""
+    shutil.copytree(attested_once.out.parent, tmp_path / "copy", symlinks=True)
+    at = tmp_path / "copy"
+    old = attested_once.rel.repo
+    repo = GitRepo(at / "repo", Repo(at / "repo"), old.clock, list(old.shas))
+    return Attested(
+        Release(repo, attested_once.rel.keys), at / "out", at / "model.safetensors", at / "trusted-signers.yaml"
+    )
 
 
 def verify(made: Attested, path: Path | None = None, *args: str, repo: bool = False) -> int:
@@ -92,7 +115,7 @@ def forge(
     """The attestation's Statement changed by `change`, re-signed validly with `key` (SSHSIG over the new PAE)."""
     statement = made.statement()
     change(statement)
-    envelope = attest.sign_envelope(attest.canonical(statement), key_file=made.rel.keys[key])
+    envelope = attest.sign_envelope(canonical_json(statement), key_file=made.rel.keys[key])
     path = made.out / name
     path.write_bytes(attest.envelope_bytes(envelope))
     return path
@@ -168,7 +191,9 @@ def test_attest_refuses_a_signer_without_the_release_role(
     ]
 
 
-def test_attest_needs_a_readable_subject(tmp_path: Path, keys: dict[str, Path], capsys) -> None:  # type: ignore[no-untyped-def]
+def test_attest_needs_a_readable_subject(
+    tmp_path: Path, keys: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     made = make(tmp_path, keys)
     approve_all(made.rel)
     assert run_attest(made.rel, made.out, tmp_path / "missing.bin") == 2
@@ -382,7 +407,11 @@ def test_a_removed_entry_breaks_the_set_digest(attested: Attested, capsys: pytes
     path = forge(attested, drop)
     reason = invalid(attested, path, capsys)
     assert reason.startswith("sign-off set digest mismatch: the attestation records ")
-    assert reason.endswith("its 1 entries give " + attest.set_digest([entry_of(attested.statement(), "carol")["id"]])[:12] + " (an entry was added or removed)")
+    assert reason.endswith(
+        "its 1 entries give "
+        + attest.set_digest([entry_of(attested.statement(), "carol")["id"]])[:12]
+        + " (an entry was added or removed)"
+    )
 
 
 def test_a_removed_entry_leaves_the_quorum_short(attested: Attested, capsys: pytest.CaptureFixture[str]) -> None:
@@ -547,8 +576,10 @@ def test_load_at_reads_the_commit_with_includes_and_matches_load(tmp_path: Path)
         "id: common\nversion: 1\ntitle: Common\nowner: lead\nrelease_role: lead\nroles: {lead: {description: L}}\n"
         "items:\n  - id: base\n    title: Base\n    evidence: [{kind: git.file, path: README.md}]\n"
     )
-    top = common.replace("id: common", "id: top").replace("id: base", "id: top-item").replace(
-        "version: 1\n", "version: 1\ninclude: [shared/common.yaml]\n"
+    top = (
+        common.replace("id: common", "id: top")
+        .replace("id: base", "id: top-item")
+        .replace("version: 1\n", "version: 1\ninclude: [shared/common.yaml]\n")
     )
     sha = repo.commit({"gate/top.yaml": top, "gate/shared/common.yaml": common, "README.md": "hi\n"}, "init")
     repo.write({"gate/shared/common.yaml": common.replace("title: Base", "title: Changed in the work tree")})
@@ -563,3 +594,83 @@ def test_load_at_reads_the_commit_with_includes_and_matches_load(tmp_path: Path)
         loader.load_at(repo.path, repo.shas[-1], "gate/top.yaml")
     with pytest.raises(loader.ProblemsError, match="checklist not found at commit"):
         loader.load_at(repo.path, sha, "gate/none.yaml")
+
+
+def test_attest_and_verify_never_import_jinja2_rich_or_textual() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, gate.attest, gate.loader, gate.signoff\n"
+        "print(','.join(sorted(n for n in ('jinja2', 'rich', 'textual', 'git') if n in sys.modules)))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stderr, result.stdout) == (0, "", "\n")
+
+
+def body_fields(made: Attested, signer: str) -> dict[str, Any]:
+    """The fields of `signer`'s approval in the attestation, without who signed it."""
+    body = EntryBody.model_validate(entry_of(made.statement(), signer)["entry"])
+    return body.model_dump(exclude={"key", "signer"})
+
+
+def test_a_revoked_approval_does_not_count(attested: Attested, capsys: pytest.CaptureFixture[str]) -> None:
+    carol = entry_of(attested.statement(), "carol")["id"]
+    fields = body_fields(attested, "carol")
+    revoke = signed_entry(
+        attested,
+        "carol",
+        **{k: fields[k] for k in ("release", "checklist_id", "checklist_digest", "item", "signed_at")},
+        decision="revoke",
+        revokes=carol,
+        comment="withdrawn",
+    )
+
+    def add(s: dict[str, Any]) -> None:
+        s["predicate"]["signoffs"].append(revoke)
+        reseal(s)
+
+    path = forge(attested, add)
+    assert invalid(attested, path, capsys) == (
+        f"item 'configs': approval by carol as safety-lead (entry {carol[:12]}) was revoked ({revoke['id'][:12]})"
+    )
+
+
+def test_a_standing_reject_blocks(attested: Attested, capsys: pytest.CaptureFixture[str]) -> None:
+    reject = signed_entry(attested, "mallory", **{**body_fields(attested, "bob"), "decision": "reject"})
+
+    def add(s: dict[str, Any]) -> None:
+        s["predicate"]["signoffs"].append(reject)
+        reseal(s)
+
+    path = forge(attested, add)
+    assert invalid(attested, path, capsys) == (
+        f"item 'reviewed' is rejected by mallory as auditor (entry {reject['id'][:12]}), not revoked"
+    )
+
+
+def test_a_release_commit_the_repo_lacks_is_exit_2(attested: Attested, capsys: pytest.CaptureFixture[str]) -> None:
+    path = forge(attested, lambda s: s["predicate"].update(releaseCommit="0" * 40))
+    assert verify(attested, path, repo=True) == 2
+    assert f"the attested release commit {'0' * 12} is not in " in capsys.readouterr().err
+
+
+def test_verify_says_when_the_trusted_signers_are_not_the_release_commit_s(
+    attested: Attested, capsys: pytest.CaptureFixture[str]
+) -> None:
+    attested.signers.write_text(attested.signers.read_text() + "# reviewed by the deploy team\n")
+    assert verify(attested) == 0
+    err = capsys.readouterr().err
+    assert f"gate: note: {loader.display_path(attested.signers)} is not the signers file of the release commit" in err
+
+
+def test_attest_with_a_user_template(attested: Attested, capsys: pytest.CaptureFixture[str]) -> None:
+    mine = attested.out.parent / "short.md.j2"
+    mine.write_text("{{ predicate.release }}: {% for v in items %}{{ v.item.id }} {% endfor %}\n")
+    assert run_attest(attested.rel, attested.out, attested.model, extra=("--template", str(mine))) == 0
+    assert (attested.out / "r1.md").read_text() == "r1: configs reviewed \n"
+    assert (attested.out / "r1.html").read_text().startswith("<!DOCTYPE html>")
+    capsys.readouterr()
+    assert run_attest(attested.rel, attested.out, attested.model, extra=("--template", "x.txt")) == 2
+    assert "cannot tell the format of template x.txt" in capsys.readouterr().err

@@ -1126,3 +1126,38 @@ def test_sign_retire_usage_errors(
     args += ["--key", str(project.keys["alice"]), "--comment", "ok", *extra]
     assert main(args) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_attestation_records_the_baseline_and_the_retire(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import base64
+
+    project.change({"gate/cot.yaml": CHECKLIST.split("  - id: docs")[0]})
+    _, data = project.report(tmp_path)
+    (weak,) = data["baseline"]["weakenings"]
+    assert project.retire("alice", weak["fingerprint"]) == 0
+    model = tmp_path / "model.bin"
+    model.write_bytes(b"weights")
+    out = tmp_path / "attestation"
+    argv = ["attest", "--release", "r1", "--checklist", project.checklist, "--repo", str(project.repo.path)]
+    argv += ["--subject", str(model), "--out", str(out), "--key", str(project.keys["carol"]), "--baseline", "v1"]
+    assert main(argv) == 0
+    envelope = json.loads((out / "r1.intoto.json").read_text())
+    predicate = json.loads(base64.b64decode(envelope["payload"]))["predicate"]
+    assert predicate["baseline"]["ref"] == "v1"
+    assert [(w["fingerprint"], w["retired"]) for w in predicate["baseline"]["weakenings"]] == [
+        (weak["fingerprint"], True)
+    ]
+    (retired,) = predicate["retired"]
+    assert (retired["entry"]["decision"], retired["entry"]["fingerprint"], retired["entry"]["signer"]) == (
+        "retire",
+        weak["fingerprint"],
+        "alice",
+    )
+    assert main(["verify", str(out / "r1.intoto.json"), "--repo", str(project.repo.path)]) == 0
+    # Without the retire the attestation is refused.
+    folder = project.repo.path / ".gate/signoffs/r1"
+    for entry in folder.glob("*.json"):
+        entry.unlink()
+    assert main([*argv[:-2], "--baseline", "v1", "--out", str(tmp_path / "again")]) == 1

@@ -8,13 +8,15 @@ engine turns into ERROR.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pathspec
@@ -128,6 +130,119 @@ def _touching(commits: list[LogCommit], globs: list[str]) -> list[tuple[LogCommi
     return out
 
 
+_WILDCARDS = re.compile(r"[*?\[\]\\]")
+
+
+def _exact_pathspecs(globs: list[str]) -> list[str] | None:
+    """Literal git pathspecs selecting exactly the paths the globs match, when every glob is a folder and all
+    below it (`rl/reward/**`); None otherwise (then `_git_pathspecs` selects more and Python filters).
+
+    git matches a literal folder as fast as the log without paths (a `:(glob)` pathspec costs a third more), and
+    with exact pathspecs the log needs no paths to tell which commits touch them (issue 10)."""
+    out = []
+    for glob in globs:
+        body = glob.removeprefix("/")
+        folder = body.removesuffix("/**")
+        parts = folder.split("/")
+        if (
+            glob.startswith("!")
+            or folder == body
+            or _WILDCARDS.search(folder)
+            or any(part in ("", ".", "..") for part in parts)
+        ):
+            return None
+        out.append(f":(top,literal){folder}/")
+    return out or None
+
+
+class _Touched:
+    """The commits of a range that change paths matching the globs, and the first such path of each (git's
+    order), which is read only for the commits that need one when the log was read without paths."""
+
+    def __init__(self, view: RepoView, globs: list[str], commits: list[LogCommit], exact: list[str] | None) -> None:
+        self.view = view
+        self.spec = compile_globs(globs)
+        self.exact = exact
+        self._first: dict[str, str] = {}
+        if exact is None:
+            pairs = _touching(commits, globs)
+        else:
+            # A merge is listed when it differs from any parent; it touches the paths only if its diff against
+            # its first parent does, as with paths listed.
+            merges = gitrepo.changed_paths(view.root, [c.sha for c in commits if c.is_merge], exact)
+            pairs = [(c, self._match(c.sha, merges[c.sha]) if c.is_merge else None) for c in commits]
+            pairs = [(c, p) for c, p in pairs if not c.is_merge or p is not None]
+        self.commits = [c for c, _ in pairs]
+        self._first.update({c.sha: p for c, p in pairs if p is not None})
+
+    def _match(self, sha: str, paths: tuple[str, ...]) -> str | None:
+        return next((p for p in paths if self.spec.match_file(p)), None)
+
+    def paths(self, commits: list[LogCommit]) -> dict[str, str]:
+        """The first matching path of each of these commits (one git process for those not known yet)."""
+        missing = [c.sha for c in commits if c.sha not in self._first]
+        if missing:
+            assert self.exact is not None
+            for sha, paths in gitrepo.changed_paths(self.view.root, missing, self.exact).items():
+                first = self._match(sha, paths)
+                if first is None:
+                    raise GitError(f"commit {sha[:12]} is listed as touching the paths but changes none of them")
+                self._first[sha] = first
+        return self._first
+
+
+def _history(
+    view: RepoView,
+    since: str | None,
+    range_: str | None,
+    globs: list[str],
+    *,
+    first_parent: bool = False,
+    no_merges: bool = False,
+) -> tuple[_Range, Callable[[], _Touched]]:
+    """The range, and a function giving the commits in it touching the globs (one `git log`, which may already
+    be running: see _range_and_log). Errors of the log are raised by that function, after the caller's own
+    checks, in the order they always came."""
+    exact = _exact_pathspecs(globs)
+
+    def read_log(base: str, end: str) -> list[LogCommit]:
+        return gitrepo.log(
+            view.root,
+            include=[end],
+            exclude=[base],
+            pathspecs=exact or _git_pathspecs(globs),
+            first_parent=first_parent,
+            no_merges=no_merges,
+            names=exact is None,
+        )
+
+    rng, commits = _range_and_log(view, since, range_, read_log)
+    return rng, lambda: _Touched(view, globs, commits(), exact)
+
+
+def _range_and_log(
+    view: RepoView, since: str | None, range_: str | None, read_log: Callable[[str, str], list[LogCommit]]
+) -> tuple[_Range, Callable[[], list[LogCommit]]]:
+    """_range, and a function giving its log. Finding which `since` tags are reachable walks the whole history,
+    as the log does: so the log starts meanwhile from the newest matching tag, and is used when that is the tag
+    _range picks (it is, unless the newest tag is on another branch). The same result as one after the other,
+    in about half the time on a long history (issue 10)."""
+    guess = None
+    if since is not None:
+        tags = gitrepo.tags_matching(view.root, since)
+        guess = next((t.commit for t in tags if t.commit and t.commit != view.commit), None)
+    if guess is None:
+        rng = _range(view, since, range_)
+        return rng, lambda: read_log(rng.base, rng.end)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gate-log")
+    ahead = pool.submit(read_log, guess, view.commit)
+    pool.shutdown(wait=False)
+    rng = _range(view, since, range_)
+    if (rng.base, rng.end) == (guess, view.commit):
+        return rng, ahead.result
+    return rng, lambda: read_log(rng.base, rng.end)
+
+
 def _bind_mailmap(view: RepoView) -> list[Read]:
     """git maps identities through the work tree's .mailmap: it must be committed and unmodified, and is bound."""
     path = view.root / MAILMAP
@@ -137,6 +252,7 @@ def _bind_mailmap(view: RepoView) -> list[Read]:
     return []
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the text; trailers repeat (thousands of commits, few people)
 def _email_of(value: str) -> tuple[str, str] | None:
     """(name, email) of a trailer value `Name <email>` (or a bare `email`); None without an email."""
     found = _BRACKETED.search(value)
@@ -210,20 +326,22 @@ def collect_trailers(spec: GitTrailersSpec, ctx: Context) -> Evidence:
     author's. Merge commits touch the paths when their diff against the first parent does.
     """
     view = ctx.need_repo()
-    rng = _range(view, spec.since, spec.range)
+    rng, history_of = _history(
+        view,
+        spec.since,
+        spec.range,
+        spec.paths,
+        first_parent=spec.merges == "first-parent",
+        no_merges=spec.merges == "skip",
+    )
     read = _bind_mailmap(view)
     signers_rel = spec.allowed_signers if spec.signed else None
     with _signers_file(view, signers_rel, read) as signers:
-        commits = gitrepo.log(
-            view.root,
-            include=[rng.end],
-            exclude=[rng.base],
-            pathspecs=_git_pathspecs(spec.paths),
-            first_parent=spec.merges == "first-parent",
-            no_merges=spec.merges == "skip",
-            allowed_signers=signers,
-        )
-    touched = _touching(commits, spec.paths)
+        history = history_of()
+        touched = history.commits
+        if signers is not None:
+            checked = gitrepo.signatures(view.root, [c.sha for c in touched], signers)
+            touched = [replace(c, signature=checked[c.sha][0], signing_key=checked[c.sha][1]) for c in touched]
     where = f"{_paths_text(spec.paths)} in {rng.shown}"
     counted = f"{_plural(len(touched), 'commit')} touched {where}"
     if len(touched) < spec.min_commits:
@@ -232,16 +350,16 @@ def collect_trailers(spec: GitTrailersSpec, ctx: Context) -> Evidence:
             hint="check the range and paths (an empty range proves nothing), or lower min_commits",
         )
 
-    contacts = [Ident(*parsed) for commit, _ in touched for _, v in commit.trailers if (parsed := _email_of(v))]
+    contacts = [Ident(*parsed) for commit in touched for _, v in commit.trailers if (parsed := _email_of(v))]
     mapped = _mapper(view, contacts, use_mailmap=True)
     bots = {b.lower() for b in spec.bots}
     wanted = [k.lower() for k in spec.require]
 
-    observations: list[Observation] = []
+    findings: list[tuple[LogCommit, str, list[str]]] = []
     emails: set[str] = set()
     bot_emails: set[str] = set()
     n_bots = n_trailers = n_signatures = 0
-    for commit, path in touched:
+    for commit in touched:
         read.append(Read(commit=commit.sha))
         author = commit.author_mapped.email.lower()
         emails.update(_identity_emails(commit, mapped))
@@ -259,14 +377,23 @@ def collect_trailers(spec: GitTrailersSpec, ctx: Context) -> Evidence:
                 text += f" (key {commit.signing_key})"
             problems.append(text.format(signers=signers_rel))
             n_signatures += 1
-        head = f"commit {commit.sha[:12]} '{_subject(commit)}' by {author}"
         if problems or is_bot:
-            message = f"{head}: {'; '.join(problems)}" if problems else f"{head}: a bot, exempt from the trailer rule"
-            observations.append(
-                Observation(
-                    message=message, path=path, root="repo", commit=commit.sha, author=author, failing=bool(problems)
-                )
+            findings.append((commit, author, problems))
+    paths = history.paths([commit for commit, *_ in findings])
+    observations: list[Observation] = []
+    for commit, author, problems in findings:
+        head = f"commit {commit.sha[:12]} '{_subject(commit)}' by {author}"
+        message = f"{head}: {'; '.join(problems)}" if problems else f"{head}: a bot, exempt from the trailer rule"
+        observations.append(
+            Observation(
+                message=message,
+                path=paths[commit.sha],
+                root="repo",
+                commit=commit.sha,
+                author=author,
+                failing=bool(problems),
             )
+        )
 
     keys = " and ".join(spec.require)
     need = f"an independent {keys}" if spec.not_author else keys
@@ -376,24 +503,23 @@ def collect_authors_disjoint(spec: GitAuthorsDisjointSpec, ctx: Context) -> Evid
     data, sha = view.read_bytes(spec.group_file, max_bytes=1 << 20)
     group = _group(data, spec.group_file)
     read = [Read(path=spec.group_file, root="repo", sha256=sha)]
-    rng = _range(view, spec.since, spec.range)
+    rng, history_of = _history(view, spec.since, spec.range, spec.paths)
     if spec.mailmap:
         read += _bind_mailmap(view)
-    commits = gitrepo.log(view.root, include=[rng.end], exclude=[rng.base], pathspecs=_git_pathspecs(spec.paths))
-    touched = _touching(commits, spec.paths)
+    history = history_of()
+    touched = history.commits
 
     co_authors = [
         [Ident(*parsed) for key, v in commit.trailers if key.lower() == CO_AUTHOR and (parsed := _email_of(v))]
-        for commit, _ in touched
+        for commit in touched
     ]
     group_idents = [Ident("", e) for e in group]
     mapped = _mapper(view, group_idents + [i for idents in co_authors for i in idents], spec.mailmap)
     members = set(group) | {mapped[i] for i in group_idents}
 
-    observations: list[Observation] = []
+    findings: list[tuple[LogCommit, str, list[str]]] = []
     emails: set[str] = set()
-    offending = 0
-    for (commit, path), idents in zip(touched, co_authors, strict=True):
+    for commit, idents in zip(touched, co_authors, strict=True):
         read.append(Read(commit=commit.sha))
         emails.update(_identity_emails(commit, mapped, spec.mailmap))
         author = (commit.author_mapped if spec.mailmap else commit.author).email.lower()
@@ -403,17 +529,19 @@ def collect_authors_disjoint(spec: GitAuthorsDisjointSpec, ctx: Context) -> Evid
             f"{role} {sorted(names & members)[0]} is in {spec.group_file}" for role, names in people if names & members
         ]
         if hits:
-            offending += 1
-            observations.append(
-                Observation(
-                    message=f"commit {commit.sha[:12]} '{_subject(commit)}' by {author}: "
-                    + "; ".join(dict.fromkeys(hits)),
-                    path=path,
-                    root="repo",
-                    commit=commit.sha,
-                    author=author,
-                )
-            )
+            findings.append((commit, author, hits))
+    offending = len(findings)
+    paths = history.paths([commit for commit, _, _ in findings])
+    observations = [
+        Observation(
+            message=f"commit {commit.sha[:12]} '{_subject(commit)}' by {author}: " + "; ".join(dict.fromkeys(hits)),
+            path=paths[commit.sha],
+            root="repo",
+            commit=commit.sha,
+            author=author,
+        )
+        for commit, author, hits in findings
+    ]
     counted = f"{_plural(len(touched), 'commit')} touched {_paths_text(spec.paths)} in {rng.shown}"
     group_text = f"{_plural(len(set(group)), 'email')} in {spec.group_file}"
     if offending:

@@ -160,7 +160,7 @@ class SignoffApp(App[int]):
         target = f"'{body.item}'" if body.item else "the release"
         shown = message.signed.path.removesuffix(".json")[:-52] + "….json"  # the id's first 12 digits
         self.main.show_status(f"signed {body.decision} of {target} as {body.role or '-'}: {shown}")
-        self.notify(f"{body.decision} of {target} written to {message.signed.path}", title="signed")
+        self.notify(f"{body.decision} of {target} written to {shown}", title="signed")
         self.main.show_busy("re-reading the ledger")
         self.load(rerun=False)
 

@@ -22,7 +22,8 @@ from gate.results import EntryView, ItemResult, Report, SignoffStatus, Status, V
 from gate.signers import Signers
 from gate.signoff import Identity, SignRefused
 
-ITEM_DECISIONS: tuple[Decision, ...] = ("approve", "reject", "waive")
+ARTIFACT_KINDS = frozenset({"json", "junit", "sarif", "canary"})
+"""Evidence kinds read from --artifacts (DESIGN "Where evidence is read")."""
 
 
 class SignCancelled(GateError):  # noqa: N818 - an expected condition, named for it (STYLE)
@@ -325,14 +326,27 @@ class Session:
         return f"{git} add {folder} && {git} commit -m {message}"
 
     def attest_command(self, review: Review) -> str:
-        """The `gate attest` command that writes the release attestation (signed by the release role)."""
+        """The `gate attest` command that writes the release attestation (a holder of the release role runs it).
+
+        It re-runs the check, so it gets the same inputs as this review; what is not known here (the model
+        files, the CI artifacts behind a report) is a placeholder in capitals.
+        """
         o = self.options
         words = ["gate", "attest", "--release", o.release, "--checklist", str(o.checklist)]
         if o.repo != Path():
             words += ["--repo", str(o.repo)]
+        if o.artifacts is not None:
+            words += ["--artifacts", str(o.artifacts)]
+        if o.release_ref is not None:
+            words += ["--release-ref", o.release_ref]
+        if not o.use_manifest:
+            words.append("--no-manifest")
         for subject in o.subjects:
             words += ["--subject", str(subject)]
         quoted = " ".join(shlex.quote(w) for w in words)
+        reads_artifacts = any(e.kind in ARTIFACT_KINDS for i in review.report.items for e in i.evidence)
+        if o.artifacts is None and reads_artifacts:
+            quoted += " --artifacts CI_ARTIFACTS"
         if not o.subjects:
             quoted += " --subject MODEL_FILE"
         return quoted + " --out attestations"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 from collections.abc import Iterator
@@ -11,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
@@ -78,13 +76,10 @@ async def wait_for_screen(pilot: Pilot[int], kind: type[Screen[Any]], *, besides
 
 
 def screen_text(app: SignoffApp) -> str:
-    """The screen as plain text (what a person sees), for assertions."""
-    width, height = app.size
-    console = Console(
-        width=width, height=height, file=io.StringIO(), force_terminal=True, color_system=None, record=True
-    )
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens, simplify=True))
-    return console.export_text()
+    """The screen as plain text, one line per row (what a person sees), for assertions."""
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    rows = ["".join(segment.text for strip in line for segment in strip) for line in update.strips]  # type: ignore[attr-defined]
+    return "\n".join(rows)
 
 
 def entries_on_disk(rel: Release) -> list[dict[str, Any]]:

@@ -102,7 +102,10 @@ EVIDENCE: dict[str, list[Evidence]] = {
             "41 tests passed in junit/grader.xml",
             [
                 Observation(
-                    message="passed", path="junit/grader.xml", test="tests.grader.test_inputs::test_no_cot", failing=False
+                    message="passed",
+                    path="junit/grader.xml",
+                    test="tests.grader.test_inputs::test_no_cot",
+                    failing=False,
                 )
             ],
             read=[Read(path="junit/grader.xml", root="artifacts", sha256="e" * 64)],
@@ -188,7 +191,9 @@ def review(*, identity: str | None = "carol") -> Review:
             comment="canary scan of the February mix",
         ),
     ]
-    judged = policy.apply(report, {i.id: i for i in loaded.checklist.items}, entries, signers, owner_role="safety-lead", now=NOW)
+    judged = policy.apply(
+        report, {i.id: i for i in loaded.checklist.items}, entries, signers, owner_role="safety-lead", now=NOW
+    )
     who = None
     if identity is not None:
         signer = signers.identities[identity]

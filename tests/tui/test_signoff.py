@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from gate import ledger, signoff
 from gate.cli import main
@@ -50,7 +51,7 @@ async def test_approve_writes_a_signed_entry_and_the_item_is_approved(release: R
         await select(pilot, "configs")
         await pilot.press("a")
         assert isinstance(app.screen, DecisionScreen)
-        await pilot.press(*"checked every env config", "enter")
+        await pilot.press(*"checked", "enter")
         await settle(pilot)
         assert app.last_error is None
         assert state(app, "configs") == (Status.PASS, SignoffStatus.APPROVED)
@@ -63,7 +64,7 @@ async def test_approve_writes_a_signed_entry_and_the_item_is_approved(release: R
         "configs",
         "safety-lead",
         "carol",
-        "checked every env config",
+        "checked",
     )
     assert entry["signed_at"] == "2026-01-10T12:00:00Z"
     verified(release)
@@ -74,12 +75,17 @@ async def test_reject_blocks_the_release(release: Release) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await select(pilot, "reviewed")
-        await pilot.press("r", *"reward shaping needs a second look", "enter")
+        await pilot.press("r", *"redo", "enter")
         await settle(pilot)
         assert state(app, "reviewed") == (Status.PASS, SignoffStatus.REJECTED)
         assert "BLOCKED" in screen_text(app).splitlines()[1]
     (entry,) = entries_on_disk(release)
-    assert (entry["decision"], entry["item"], entry["role"], entry["signer"]) == ("reject", "reviewed", "auditor", "bob")
+    assert (entry["decision"], entry["item"], entry["role"], entry["signer"]) == (
+        "reject",
+        "reviewed",
+        "auditor",
+        "bob",
+    )
     verified(release)
 
 
@@ -93,13 +99,16 @@ async def test_waive_form_checks_the_policy_then_signs_the_waiver(tmp_path: Path
         await pilot.press("w")
         form = app.screen
         assert isinstance(form, WaiveScreen)
-        await pilot.press(*"known leak in math env, fixed in v2", "enter")
+        await pilot.press(*"leak", "enter")
         await pilot.press(*"2026-02-01", "enter")  # 22 days: over the 14 the policy allows
         assert app.screen is form
-        assert "expiry: 2026-02-01 is after 2026-01-23: 'configs' allows waivers of at most 14 days" in screen_text(app)
-        await pilot.press(*["backspace"] * 10, *"2026-01-09", "enter")
-        assert "expiry: 2026-01-09 is in the past" in screen_text(app)
-        await pilot.press(*["backspace"] * 10, *"2026-01-20", "enter")
+        error = form.query_one("#form-error", Static)
+        assert (
+            str(error.content) == "expiry: 2026-02-01 is after 2026-01-23: 'configs' allows waivers of at most 14 days"
+        )
+        await pilot.press("ctrl+u", *"2026-01-09", "enter")
+        assert str(error.content) == "expiry: 2026-01-09 is in the past"
+        await pilot.press("ctrl+u", *"2026-01-20", "enter")
         await settle(pilot)
         assert app.last_error is None
         assert state(app, "configs") == (Status.WAIVED, SignoffStatus.PENDING)
@@ -109,7 +118,7 @@ async def test_waive_form_checks_the_policy_then_signs_the_waiver(tmp_path: Path
         "configs",
         "safety-lead",
         "2026-01-20T23:59:59Z",
-        "known leak in math env, fixed in v2",
+        "leak",
     )
     verified(rel)
 
@@ -127,14 +136,14 @@ async def test_revoke_picks_an_entry_and_withdraws_it(release: Release) -> None:
         assert isinstance(app.screen, RevokeScreen)
         await pilot.press("enter")
         assert isinstance(app.screen, DecisionScreen)
-        await pilot.press(*"approved the wrong build", "enter")
+        await pilot.press(*"oops", "enter")
         await settle(pilot)
         assert app.last_error is None
         assert state(app, "configs")[1] is SignoffStatus.PENDING
         assert "revoked by carol" in screen_text(app)
     revoke = next(e for e in entries_on_disk(release) if e["decision"] == "revoke")
     assert revoke["item"] == "configs"
-    assert revoke["comment"] == "approved the wrong build"
+    assert revoke["comment"] == "oops"
     approval_id = next(e.id for e in ledger.read_entries(release.repo.path, "r1") if e.body.decision == "approve")
     assert revoke["revokes"] == approval_id
     assert approval["decision"] == "approve"
@@ -149,7 +158,7 @@ async def test_the_last_signoff_shows_the_commit_and_attest_commands(release: Re
         await settle(pilot)
         assert not app.screen.query_one("#ready").display
         await select(pilot, "reviewed")
-        await pilot.press("a", *"history reviewed", "enter")
+        await pilot.press("a", *"ok", "enter")
         await settle(pilot)
         assert app.review is not None and app.review.cleared
         ready = app.screen.query_one("#ready", ReadyPanel)
@@ -218,7 +227,12 @@ async def test_wrong_passphrase_is_asked_again_then_cancelled_then_right(
 @pytest.mark.parametrize(
     ("who", "item", "key", "reason"),
     [
-        ("bob", "configs", "a", "bob holds none of the roles that may approve 'configs' (safety-lead); bob's roles: auditor"),
+        (
+            "bob",
+            "configs",
+            "a",
+            "bob holds none of the roles that may approve 'configs' (safety-lead); bob's roles: auditor",
+        ),
         (
             "alice",
             "reviewed",
@@ -268,14 +282,16 @@ async def test_changed_evidence_makes_the_approval_stale_after_a_rerun(release: 
         await pilot.press("a", *"ok", "enter")
         await settle(pilot)
         assert state(app, "configs")[1] is SignoffStatus.APPROVED
-        release.repo.commit({"rl/envs/math.yaml": "grader:\n  inputs: [prompt, answer, metadata]\n"}, "env", author="carol")
+        release.repo.commit(
+            {"rl/envs/math.yaml": "grader:\n  inputs: [prompt, answer, metadata]\n"}, "env", author="carol"
+        )
         await pilot.press("R")
         await settle(pilot)
         assert state(app, "configs") == (Status.PASS, SignoffStatus.STALE)
         text = " ".join(screen_text(app).split())
         assert "STALE safety-lead 0/1" in text
         assert "stale: the evidence changed since it was signed" in text
-        await pilot.press("a", *"re-checked the new env", "enter")
+        await pilot.press("a", *"ok2", "enter")
         await settle(pilot)
         assert state(app, "configs")[1] is SignoffStatus.APPROVED
     assert [e["evidence_digest"] != "" for e in entries_on_disk(release)] == [True, True]
@@ -311,15 +327,15 @@ async def test_a_ci_report_is_reviewed_and_signed(release: Release, tmp_path: Pa
         await settle(pilot)
         assert app.review is not None and app.review.source == f"from {report}"
         await select(pilot, "configs")
-        await pilot.press("a", *"from the CI report", "enter")
+        await pilot.press("a", *"ci", "enter")
         await settle(pilot)
         assert state(app, "configs")[1] is SignoffStatus.APPROVED
-    assert [e["comment"] for e in entries_on_disk(release)] == ["from the CI report"]
+    assert [e["comment"] for e in entries_on_disk(release)] == ["ci"]
 
 
 async def test_filter_only_blocking_help_and_quit(release: Release) -> None:
-    assert main(["sign", "--release", "r1", "--checklist", release.checklist, "--repo", str(release.repo.path),
-                 "--key", str(release.keys["carol"]), "--item", "configs", "--approve", "--comment", "ok"]) == 0  # fmt: skip
+    base = ["sign", "--release", "r1", "--checklist", release.checklist, "--repo", str(release.repo.path)]
+    assert main([*base, "--key", str(release.keys["carol"]), "--item", "configs", "--approve", "--comment", "ok"]) == 0
     app = open_app(release, "carol")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

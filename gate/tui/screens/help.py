@@ -25,10 +25,11 @@ KEYS = [
     ("q", "quit"),
 ]
 STATES = [
-    ("Evidence", "PASS, FAIL, ERROR (unreadable: blocks like FAIL, never waivable), WAIVED (a valid waiver)"),
-    ("Sign-off", "APPROVED (quorum met), PENDING (role n/m), STALE (signed for other evidence), REJECTED"),
-    ("Refusals", "an action you may not take says why: not your role, not independent, evidence failing"),
-    ("Signing", "a key from --key (asked for its passphrase here) or ssh-agent; entries go to .gate/signoffs/"),
+    ("Evidence", "PASS, FAIL, ERROR (unreadable; never waivable), WAIVED (a valid waiver)"),
+    ("Sign-off", "APPROVED, PENDING (n/m per role), STALE (evidence changed), REJECTED"),
+    ("Refusals", "what you may not sign says why: role, independence, failing evidence"),
+    ("Signing", "with --key FILE (its passphrase is asked here) or your ssh-agent key"),
+    ("Entries", "one signed file each under .gate/signoffs/RELEASE/: commit them"),
 ]
 
 

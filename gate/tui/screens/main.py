@@ -41,7 +41,7 @@ class MainScreen(Screen[None]):
         Binding("w", "decide('waive')", "Waive"),
         Binding("x", "revoke", "Revoke"),
         Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("b", "only_blocking", "Only what blocks"),
+        Binding("b", "only_blocking", "Blocking"),
         Binding("R", "rerun", "Re-run", key_display="R"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
@@ -78,7 +78,7 @@ class MainScreen(Screen[None]):
         yield DetailPane(id="detail")
         yield ReadyPanel(id="ready")
         yield StatusLine(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
@@ -108,6 +108,8 @@ class MainScreen(Screen[None]):
         self.busy = what
         self._header()
         self._status()
+        if self.review is None:
+            self._detail()
 
     def show_status(self, message: str, *, style: str = "") -> None:
         """What last happened, shown when nothing is running."""
@@ -169,7 +171,7 @@ class MainScreen(Screen[None]):
         item_id = self.query_one(ItemTable).current
         if self.review is None or item_id is None:
             pane.border_title = "Detail"
-            pane.show(None if self.review is not None else Text("loading…", style="dim"))
+            pane.show(None if self.review is not None else Text(self.busy or "nothing loaded", style="dim"))
             return
         pane.border_title = printable(item_id)
         choices = {d: self.session.choice(self.review, item_id, d) for d in ("approve", "reject", "waive")}

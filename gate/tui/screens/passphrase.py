@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from gate.report import printable
 
@@ -33,10 +33,7 @@ class PassphraseScreen(ModalScreen[str | None]):
             yield Static(Text(f"{printable(self.key)} is encrypted. Its passphrase signs this one decision."))
             yield Input(password=True, placeholder="passphrase", id="passphrase")
             yield Static(Text(printable(self.problem or "")), id="form-error", classes="form-error")
-            yield Static(
-                Text("enter: sign · escape: cancel · tip: ssh-add the key to sign without a prompt", style="dim"),
-                classes="dialog-keys",
-            )
+            yield Static(Text("enter: sign · escape: cancel (ssh-add the key to sign without this prompt)", style="dim"))
 
     def on_mount(self) -> None:
         self.query_one("#passphrase", Input).focus()

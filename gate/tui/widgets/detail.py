@@ -25,15 +25,19 @@ HEADING = "bold underline"
 def _observation(obs: Observation, kind: str) -> list[Text]:
     mark = ("✗ ", "red") if obs.failing else ("· ", "dim")
     line = Text.assemble("    ", mark)
-    if obs.where:
+    facts = []
+    if obs.path:
         line.append(printable(obs.where), style="bold")
         line.append(": ")
-    line.append(printable(obs.message))
-    facts = []
-    if obs.commit:
-        facts.append(f"commit {obs.commit[:12]}" + (f" by {printable(obs.author)}" if obs.author else ""))
-    elif obs.author:
+        if obs.commit:
+            facts.append(f"commit {obs.commit[:12]}" + (f" by {printable(obs.author)}" if obs.author else ""))
+    elif obs.commit:
+        # A commit is the place: `9f8e7d6c5b4a by alice@example.com: Reviewed-by: ...`
+        line.append(obs.commit[:12], style="bold")
+        line.append(f" by {printable(obs.author)}: " if obs.author else ": ")
+    if obs.author and not obs.commit:
         facts.append(f"author {printable(obs.author)}")
+    line.append(printable(obs.message))
     if obs.test:
         facts.append(f"test {printable(obs.test)}")
     if obs.rule:
