@@ -32,6 +32,11 @@ imports: $(STAMP)
 
 ci: test lint typecheck imports
 
+# Issue 10's benchmark: gate against same-run baselines, ~15 minutes, writes bench/RESULTS.md. Not part of
+# `make test` (tests/test_bench_smoke.py runs small workloads there). `.venv/bin/python -m bench --quick` for a look.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
 # Regenerate the pinned set after editing requirements/*.in (needs pip-tools in the venv).
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet pip-tools

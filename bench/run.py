@@ -98,21 +98,31 @@ class Result:
         return self.ratio <= self.row.target and within_rss
 
 
-def run_once(argv: Sequence[str], *, env: dict[str, str], cwd: Path | None = None, stdout: int | None = None) -> Run:
-    """Run a command to completion: wall time, the child's peak RSS (os.wait4), exit code."""
-    with tempfile.TemporaryFile() as err:
+TIME = "/usr/bin/time"
+"""GNU time: the child's peak RSS without the runner's own. A child forked from this (large) process inherits
+its RSS high-water mark until exec, so os.wait4 alone overstates small commands; GNU time is small."""
+
+
+def run_once(argv: Sequence[str], *, env: dict[str, str], cwd: Path | None = None) -> Run:
+    """Run a command to completion: wall time, its peak RSS, exit code."""
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as rss:
+        wrapped = [TIME, "-f", "%M", "-o", rss.name, *argv] if Path(TIME).exists() else list(argv)
         start = time.perf_counter()
         proc = subprocess.Popen(
-            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=stdout or subprocess.DEVNULL, stderr=err
+            wrapped, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err
         )
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; keep Popen from waiting again
-        if proc.returncode not in (0, 1, 4):
+        proc.returncode = code = os.waitstatus_to_exitcode(status)  # reaped here; keep Popen from waiting again
+        peak = usage.ru_maxrss
+        if wrapped[0] == TIME:
+            text = rss.read().strip().splitlines()
+            peak = int(text[-1]) if text and text[-1].isdigit() else peak
+        if code not in (0, 1, 4):
             err.seek(0)
             tail = err.read().decode(errors="replace").strip().splitlines()[-3:]
-            print(f"bench:   {Path(argv[0]).name} exited {proc.returncode}: {' | '.join(tail)}", file=sys.stderr)
-    return Run(seconds, usage.ru_maxrss, proc.returncode)
+            print(f"bench:   {Path(argv[0]).name} exited {code}: {' | '.join(tail)}", file=sys.stderr)
+    return Run(seconds, peak, code)
 
 
 def clean_env(**extra: str) -> dict[str, str]:

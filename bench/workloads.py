@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -219,13 +220,13 @@ def _rng(name: str) -> random.Random:
     return random.Random(f"{SEED}-{name}")
 
 
-WORDS = (
+WORDS = (  # noqa: SIM905 - a word list reads better as text
     "policy reward model value step batch token sample grader rubric answer prompt completion reference "
     "score metric episode rollout advantage baseline entropy gradient update checkpoint shard dataset split "
     "filter length language math code proof tool search retrieve summary plan draft final critique verify "
     "accuracy precision recall latency budget temperature nucleus beam greedy seed replay buffer queue "
     "worker actor learner critic target clip ratio penalty bonus horizon discount schedule warmup decay"
-).split()  # noqa: SIM905 - a word list reads better as text
+).split()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -300,24 +301,25 @@ def build_trailers(root: Path, scale: Scale) -> Workload:
     reward = [f"rl/reward/r{i:03d}.py" for i in range(200)]
     other = [f"src/pkg{j:02d}/m{k:03d}.py" for j in range(40) for k in range(50)]
     stream, offenders = _fast_import_stream(scale.commits, scale.touching, rng, reward, other)
-    proc = subprocess.Popen(
-        ["git", "-C", str(repo), "fast-import", "--quiet", "--done", "--date-format=raw"],
-        stdin=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=git_env(),
-    )
-    assert proc.stdin is not None
-    batch: list[bytes] = []
-    for chunk in stream:
-        batch.append(chunk)
-        if len(batch) >= 2000:
+    with tempfile.TemporaryFile() as err:
+        with subprocess.Popen(
+            ["git", "-C", str(repo), "fast-import", "--quiet", "--done", "--date-format=raw"],
+            stdin=subprocess.PIPE,
+            stderr=err,
+            env=git_env(),
+        ) as proc:
+            assert proc.stdin is not None
+            batch: list[bytes] = []
+            for chunk in stream:
+                batch.append(chunk)
+                if len(batch) >= 2000:
+                    proc.stdin.write(b"".join(batch))
+                    batch.clear()
             proc.stdin.write(b"".join(batch))
-            batch.clear()
-    proc.stdin.write(b"".join(batch))
-    proc.stdin.close()
-    stderr = proc.stderr.read() if proc.stderr else b""
-    if proc.wait() != 0:
-        raise RuntimeError(f"git fast-import failed: {stderr.decode(errors='replace')[-2000:]}")
+            proc.stdin.close()
+        if proc.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"git fast-import failed: {err.read().decode(errors='replace')[-2000:]}")
     git(repo, "reset", "-q", "--hard", "main")
     head = git(repo, "rev-parse", "HEAD").strip()
     cl = checklist(

@@ -177,7 +177,7 @@ class Store:
         if self.folder is None:
             return False
         try:
-            payload = marshal.dumps(product)
+            payload = marshal.dumps(product)  # type: ignore[arg-type]  # unsupported types raise ValueError
         except ValueError:
             return False
         with self._lock:

@@ -405,7 +405,10 @@ def _cmd_signoff(args: argparse.Namespace) -> int:
         use_manifest=not args.no_manifest,
         key=Path(args.key) if args.key else None,
     )
-    return int(make_app(options).run() or 0)
+    app = make_app(options)
+    app.run()
+    # 0 when the person quit; Textual has already shown a crash of the app itself (a bug): exit 3 for it.
+    return ExitCode.OK if app.return_code in (0, None) else ExitCode.INTERNAL
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:

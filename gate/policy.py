@@ -91,7 +91,10 @@ def judge_item(
     required = {r.role: r for r in item.signoff}
     emails = {m.lower() for ev in result.evidence for m in ev.emails}
     views: list[EntryView] = []
-    status = result.status
+    # A report judged before (e.g. a CI report made with --release) is judged afresh: WAIVED is a FAIL
+    # whose waiver must be found again in this ledger (it may have been revoked or have expired since).
+    status = Status.FAIL if result.status is Status.WAIVED else result.status
+    result = result.model_copy(update={"status": status, "waiver": None, "signoff_state": None})
     waiver: Waiver | None = None
     rejected = False
     stale_seen = False

@@ -184,10 +184,13 @@ def prepare(
             raise UsageError("--waive needs --expires DATE")
         if expires <= now:
             raise SignRefused(f"the waiver would expire in the past ({expires:%Y-%m-%d})")
-        if expires - now > timedelta(days=item.waiver.max_days):
+        latest = now + timedelta(days=item.waiver.max_days)
+        if expires > latest:
             raise SignRefused(
-                f"the waiver would last {(expires - now).days} days; item '{item_id}' allows at most "
-                f"{item.waiver.max_days}"
+                f"the waiver would last until {expires:%Y-%m-%d %H:%M}Z; item '{item_id}' allows at most "
+                f"{item.waiver.max_days} days, until {latest:%Y-%m-%d %H:%M}Z",
+                hint=f"give --expires {(latest - timedelta(days=1)):%Y-%m-%d} (a date means the end of that day, UTC) "
+                "or an exact time",
             )
     else:
         required = [r.role for r in item.signoff]

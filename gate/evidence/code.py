@@ -18,7 +18,7 @@ import unicodedata
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from gate.cache import Cache, Store
 from gate.errors import EvidenceUnavailable
@@ -311,7 +311,7 @@ class _Scanner:
 #   (_IMPORT_MODULE, line, col, via, name, anchor, anchor_is_package)   importlib.import_module("x", "pkg")
 #   (_DUNDER_IMPORT, line, col, via, name, level, fromlist)     __import__("x", fromlist=["y"], level=1)
 # line is 1-based, col a 1-based character column; `via` is the call as written.
-_Record = tuple[object, ...]
+_Record = tuple[Any, ...]
 _IMPORT, _FROM, _IMPORT_MODULE, _DUNDER_IMPORT = 0, 1, 2, 3
 CACHE_KIND = "code.imports"
 CACHE_SPEC = "import-records-1"
@@ -379,6 +379,7 @@ def _extract(tree: ast.Module, text: str) -> list[_Record]:
             if callee is None or callee[0] not in DYNAMIC_IMPORTS:
                 continue
             target = _literal_str(_arg(node, 0, "name"))
+            record: _Record
             if callee[0] == "import_module":
                 anchor_node = _arg(node, 1, "package")
                 is_package = isinstance(anchor_node, ast.Name) and anchor_node.id == "__package__"

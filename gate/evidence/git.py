@@ -164,8 +164,9 @@ class _Touched:
         self.spec = compile_globs(globs)
         self.exact = exact
         self._first: dict[str, str] = {}
+        pairs: list[tuple[LogCommit, str | None]]
         if exact is None:
-            pairs = _touching(commits, globs)
+            pairs = list(_touching(commits, globs))
         else:
             # A merge is listed when it differs from any parent; it touches the paths only if its diff against
             # its first parent does, as with paths listed.

@@ -69,13 +69,14 @@ class SignoffApp(App[int]):
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
+        newly_cleared = self.review is not None and not self.review.cleared and message.review.cleared
         self.review = message.review
         self.main.show_busy(None)
         self.main.show_review(message.review)
         if message.rerun:
             report = message.review.report
             self.main.show_status(f"loaded {len(report.items)} items of release {message.review.release}")
-        if message.review.cleared:
+        if newly_cleared:
             self.notify("every item is cleared: commit the sign-offs and write the attestation", timeout=10)
 
     @on(LoadFailed)

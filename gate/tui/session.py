@@ -8,7 +8,7 @@ own whether a decision would count. Imports no textual, prints nothing.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -405,19 +405,3 @@ def blocks(item: ItemResult) -> bool:
 def entry_line(view: EntryView) -> str:
     """`approve by carol (safety-lead), 2026-01-05 10:00Z`."""
     return f"{view.decision} by {view.signer} ({view.role or '-'}), {view.signed_at:%Y-%m-%d %H:%MZ}"
-
-
-__all__: Sequence[str] = [
-    "Choice",
-    "Options",
-    "Review",
-    "Revocable",
-    "Session",
-    "SignCancelled",
-    "SignRequest",
-    "Signed",
-    "blocks",
-    "evidence_only",
-    "read_report",
-    "waiver_window",
-]

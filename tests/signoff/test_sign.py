@@ -247,3 +247,29 @@ def test_ssh_keygen_missing_is_a_clear_error(release: Release, tmp_path: Path, m
 def test_unknown_item_is_a_usage_error(release: Release, decision: str, capsys) -> None:
     assert sign(release, "carol", "--item", "nope", decision, "--comment", "x") == 2
     assert "no item 'nope' in the report" in capsys.readouterr().err
+
+
+def test_a_revoked_waiver_does_not_survive_in_a_ci_report(tmp_path: Path, keys, capsys) -> None:
+    """A CI report made with --release is judged afresh: its WAIVED items need their waiver in the ledger now."""
+    from datetime import UTC, datetime, timedelta
+
+    rel = build_release(tmp_path / "repo", keys, env=LEAKY)
+    soon = (datetime.now(UTC) + timedelta(days=7)).strftime("%Y-%m-%d")
+    assert sign(rel, "carol", "--item", "configs", "--waive", "--expires", soon, "--comment", "known leak") == 0
+    report = tmp_path / "report.json"
+    assert check(rel, "--format", f"json={report}") == 4
+    assert json.loads(report.read_text())["items"][0]["status"] == "WAIVED"
+    waiver = next((rel.repo.path / ".gate/signoffs/r1").glob("*.json")).stem
+    assert sign(rel, "carol", "--revoke", waiver, "--comment", "the leak is not acceptable after all") == 0
+    capsys.readouterr()
+    args = ["--item", "configs", "--approve", "--comment", "x", "--report", str(report)]
+    assert sign(rel, "carol", *args) == 1
+    assert "the evidence of 'configs' is FAIL" in capsys.readouterr().err
+
+
+def test_a_too_long_waiver_names_the_latest_allowed_expiry(tmp_path: Path, keys, capsys) -> None:
+    rel = build_release(tmp_path / "repo", keys, env=LEAKY)
+    assert sign(rel, "carol", "--item", "configs", "--waive", "--expires", "2999-01-01", "--comment", "x") == 1
+    err = capsys.readouterr().err
+    assert "allows at most 14 days, until " in err
+    assert "hint: give --expires " in err

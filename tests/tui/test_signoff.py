@@ -297,6 +297,31 @@ async def test_changed_evidence_makes_the_approval_stale_after_a_rerun(release: 
     assert [e["evidence_digest"] != "" for e in entries_on_disk(release)] == [True, True]
 
 
+async def test_a_held_ledger_lock_is_shown_in_the_app(release: Release, monkeypatch: pytest.MonkeyPatch) -> None:
+    import filelock
+
+    class QuickLock(filelock.FileLock):  # type: ignore[misc]
+        """The ledger waits 30 s for the lock; the test waits 0.2 s."""
+
+        def __init__(self, path: str, timeout: float = -1) -> None:
+            super().__init__(path, timeout=0.2)
+
+    held = filelock.FileLock(str(release.repo.path / ".git/gate-signoffs.lock"))
+    app = open_app(release, "carol")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select(pilot, "configs")
+        monkeypatch.setattr(filelock, "FileLock", QuickLock)
+        with held:
+            await pilot.press("a", *"ok", "enter")
+            await settle(pilot)
+        assert app.last_error is not None
+        assert app.last_error.startswith("not signed: the sign-off ledger is locked by another gate process (")
+        assert "error: not signed: the sign-off ledger is locked" in screen_text(app)
+        assert state(app, "configs")[1] is SignoffStatus.PENDING
+    assert entries_on_disk(release) == []
+
+
 async def test_an_invalid_ledger_is_shown_in_the_app(release: Release) -> None:
     folder = release.repo.path / ".gate/signoffs/r1"
     folder.mkdir(parents=True)

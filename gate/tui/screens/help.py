@@ -16,20 +16,20 @@ KEYS = [
     ("↑ ↓", "move between items; the detail pane follows"),
     ("a", "approve the item (your role, a comment)"),
     ("r", "reject it: blocks the release until revoked"),
-    ("w", "waive a FAIL: justification and expiry, within the item's waiver policy"),
+    ("w", "waive a FAIL: a justification and an expiry, within the policy"),
     ("x", "revoke a sign-off (yours, or any as the checklist owner)"),
-    ("/", "filter items by text (id, title, status, severity, stage, role); escape clears"),
+    ("/", "filter by text (id, title, status, severity, stage, role)"),
     ("b", "only what blocks: failing, rejected, or awaiting sign-off"),
-    ("R", "re-run the check (or re-read the report file) and the ledger"),
+    ("R", "re-run the check (or re-read the report) and the ledger"),
     ("?", "this help"),
     ("q", "quit"),
 ]
 STATES = [
-    ("Evidence", "PASS, FAIL, ERROR (unreadable; never waivable), WAIVED (a valid waiver)"),
-    ("Sign-off", "APPROVED, PENDING (n/m per role), STALE (evidence changed), REJECTED"),
-    ("Refusals", "what you may not sign says why: role, independence, failing evidence"),
-    ("Signing", "with --key FILE (its passphrase is asked here) or your ssh-agent key"),
-    ("Entries", "one signed file each under .gate/signoffs/RELEASE/: commit them"),
+    ("Evidence", "PASS, FAIL, ERROR (unreadable, never waivable), WAIVED"),
+    ("Sign-off", "APPROVED, PENDING (n/m per role), STALE, REJECTED"),
+    ("Refusals", "what you may not sign says why (role, independence, FAIL)"),
+    ("Signing", "--key FILE (passphrase asked here) or your ssh-agent key"),
+    ("Entries", "one file each in .gate/signoffs/RELEASE/: commit them"),
 ]
 
 

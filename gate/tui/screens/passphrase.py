@@ -33,7 +33,8 @@ class PassphraseScreen(ModalScreen[str | None]):
             yield Static(Text(f"{printable(self.key)} is encrypted. Its passphrase signs this one decision."))
             yield Input(password=True, placeholder="passphrase", id="passphrase")
             yield Static(Text(printable(self.problem or "")), id="form-error", classes="form-error")
-            yield Static(Text("enter: sign · escape: cancel (ssh-add the key to sign without this prompt)", style="dim"))
+            keys = "enter: sign · escape: cancel (ssh-add the key to sign without this prompt)"
+            yield Static(Text(keys, style="dim"))
 
     def on_mount(self) -> None:
         self.query_one("#passphrase", Input).focus()

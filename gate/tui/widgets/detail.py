@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rich.text import Text
-from textual.containers import VerticalScroll
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from gate.report import printable
@@ -169,13 +170,17 @@ def detail_text(review: Review, item_id: str, choices: Mapping[str, Choice], rev
     return Text("\n").join(lines)
 
 
-class DetailPane(VerticalScroll):
-    """A scrollable Static holding `detail_text` for the highlighted item."""
+class DetailPane(Vertical):
+    """A bordered pane holding a scrollable Static with `detail_text` for the highlighted item.
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(id="detail-body")
+    The border is on this outer box, so the scrollbar sits inside it.
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="detail-scroll"):
+            yield Static(id="detail-body")
 
     def show(self, text: Text | None) -> None:
         body = self.query_one("#detail-body", Static)
         body.update(text if text is not None else Text("no item selected", style="dim"))
-        self.scroll_home(animate=False)
+        self.query_one("#detail-scroll", VerticalScroll).scroll_home(animate=False)
