@@ -93,7 +93,7 @@ def judge_item(
     views: list[EntryView] = []
     # A report judged before (e.g. a CI report made with --release) is judged afresh: WAIVED is a FAIL
     # whose waiver must be found again in this ledger (it may have been revoked or have expired since).
-    status = Status.FAIL if result.status is Status.WAIVED else result.status
+    status: Status = Status.FAIL if result.status is Status.WAIVED else result.status
     result = result.model_copy(update={"status": status, "waiver": None, "signoff_state": None})
     waiver: Waiver | None = None
     rejected = False
