@@ -1,13 +1,14 @@
 """`make bench`: build issue 10's workloads, time `gate check` against a baseline on the same data, and write
 bench/RESULTS.md.
 
-Every timing is a whole process (start-up included), measured as wall time with the child's peak RSS from
-os.wait4. Per row: one untimed warm-up of each command (it warms the page cache and its JSON report is checked
-against the workload's expected result), then gate and the baseline alternately, `--runs` times each; the
-table shows medians and their ratio. First-run rows give gate an empty cache folder on every run (the
-warm-up's folder is thrown away); re-run rows use the folder the warm-up filled. Workloads are built under a
-temporary folder (checked for free space first) and deleted after their rows unless --keep. Not part of
-`make test`: tests/test_bench_smoke.py runs a small version of each workload and checks results, never times.
+Every timing is a whole process (start-up included), measured as wall time, with the peak RSS of the process
+and its children from GNU time (os.wait4 without it). Per row: one untimed warm-up of each command (it warms
+the page cache and its JSON report is checked against the workload's expected result), then gate and the
+baseline alternately, `--runs` times each; the table shows medians and their ratio. First-run rows give gate
+an empty cache folder on every run (the warm-up's folder is thrown away); re-run rows use the folder the
+warm-up filled. Workloads are built under a temporary folder (checked for free space first) and deleted after
+their rows unless --keep. Not part of `make test`: tests/test_bench_smoke.py runs a small version of each
+workload and checks results, never times.
 """
 
 from __future__ import annotations
@@ -125,11 +126,21 @@ def run_once(argv: Sequence[str], *, env: dict[str, str], cwd: Path | None = Non
     return Run(seconds, peak, code)
 
 
+PYCACHE: Path | None = None
+"""Where every Python process of the bench keeps its bytecode (set by main; see clean_env)."""
+
+
 def clean_env(**extra: str) -> dict[str, str]:
+    """The environment of every timed command: no GATE_* settings, no colour, and Python bytecode cached as an
+    installed program has it. Some machines set PYTHONDONTWRITEBYTECODE=1, which would make each gate process
+    compile all of gate's source again (~70 ms); the bench keeps bytecode in its work folder instead of the
+    source tree (PYTHONPYCACHEPREFIX), for gate and the Python baselines alike."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
     env.update({"LC_ALL": "C.UTF-8", "NO_COLOR": "1", **extra})
-    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "FORCE_COLOR"):
+    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "FORCE_COLOR", "PYTHONDONTWRITEBYTECODE"):
         env.pop(name, None)
+    if PYCACHE is not None:
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     return env
 
 
@@ -314,7 +325,8 @@ def write_results(path: Path, results: list[Result], scale: Scale, runs: int, fl
         f"- Python {platform.python_version()}, {tool_version(['git', '--version'])}, "
         f"{tool_version(['rg', '--version'])}, PyYAML {pyyaml}",
         f"- Scale: {scale.name}; {runs} timed runs of each command, gate and baseline alternating, after one "
-        "untimed warm-up of each (page cache warm); medians shown. Whole processes, start-up included.",
+        "untimed warm-up of each (page cache and Python bytecode cache warm); medians shown. Whole processes, "
+        "start-up included; peak RSS is the process's and its children's (gate's includes the git it runs).",
         f"- Start-up floor: `python -c 'import gate.api'` takes {fmt_seconds(floor)} (median); every `gate check` "
         "pays it.",
         "",
@@ -367,7 +379,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     skip_lint = ensure_import_linter() if "code" in names else None
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"bench: {scale.name} scale in {folder}; {args.runs} runs each; load average {load}", flush=True)
-    floor_runs = [run_once([sys.executable, "-c", "import gate.api"], env=clean_env()) for _ in range(5)]
+    global PYCACHE
+    PYCACHE = folder / "pycache"
+    floor_runs = [run_once([sys.executable, "-c", "import gate.api"], env=clean_env()) for _ in range(6)][1:]
     floor = statistics.median(r.seconds for r in floor_runs)
     print(f"bench: start-up floor (import gate.api): {fmt_seconds(floor)}", flush=True)
 

@@ -404,6 +404,8 @@ def build_signed(root: Path, scale: Scale) -> Workload:
         tip = writer.write("commit", raw)
     git(repo, "update-ref", "refs/heads/main", tip)
     git(repo, "tag", "v0", first)
+    git(repo, "repack", "-adq")  # packed, as a clone is: loose objects would slow gate and git alike
+    git(repo, "prune-packed")
     git(repo, "reset", "-q", "--hard", "main")
     cl = checklist(
         root / "checklist.yaml",

@@ -1,32 +1,54 @@
-"""The Python API for launchers and notebooks: load(), check(). Returns data or raises GateError; never prints.
+"""The Python API for launchers and notebooks: load(), check(), check_or_raise(). Returns data or raises; never prints.
 
-Example (a training launcher, before it spends GPUs)::
+Example (a training launcher, before it spends GPUs; docs/api.md has more)::
 
     from gate import api
 
-    report = api.check("checklists/cot-isolation.yaml", repo=".", artifacts="ci-out", stage="pre-training",
-                       evidence_only=True)
-    if report.verdict != "passed":
-        raise SystemExit([item.id for item in report.blocking])
+    report = api.check_or_raise(stage="pre-training", evidence_only=True)  # gate.toml names the checklist
+    launch_training(...)                                                     # only reached when the gate passed
+
+`check_or_raise` raises `GateBlocked` (with the full `Report` as `.report`) unless the verdict is passed; every
+other problem (a missing checklist, an invalid file, an unknown stage) is a `GateError`. Arguments left as None
+take the project's defaults from gate.toml or `[tool.gate]` (gate.config).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from gate import engine, loader
+from gate import config, engine, loader
 from gate.errors import GateError, UsageError
 from gate.evidence.context import RepoView, build_context
 from gate.loader import LoadedChecklist
 from gate.model import RELEASE_ID_PATTERN
-from gate.results import Report
+from gate.results import Report, Verdict
 
 
 class SignoffRequiredError(GateError):
     """Selected items need sign-off and the run was not --evidence-only."""
+
+
+class GateBlocked(GateError):  # noqa: N818 - an expected condition, named for it (STYLE)
+    """`check_or_raise`: the verdict is not passed. `.report` is the whole Report (what blocks, and why).
+
+    `exit_code` is 1 when the release is blocked and 4 when only sign-offs are missing, as `gate check` exits.
+    """
+
+    def __init__(self, report: Report) -> None:
+        from gate.report import headline
+
+        word, counts, context = headline(report)
+        blocking = [item.id for item in report.blocking]
+        shown = f": {', '.join(blocking[:5])}{' ...' if len(blocking) > 5 else ''}" if blocking else ""
+        super().__init__(
+            f"{word}: {counts} ({context}){shown}",
+            hint="the report says what was seen where and how to clear it: `gate check` prints it",
+        )
+        self.report = report
+        self.exit_code = 4 if report.verdict is Verdict.PENDING else 1
 
 
 def load(checklist: Path | str) -> LoadedChecklist:
@@ -35,7 +57,7 @@ def load(checklist: Path | str) -> LoadedChecklist:
 
 
 def check(
-    checklist: Path | str,
+    checklist: Path | str | None = None,
     *,
     repo: Path | str | None = ".",
     artifacts: Path | str | None = None,
@@ -49,12 +71,31 @@ def check(
     debug: bool = False,
     now: datetime | None = None,
     baseline: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Evaluate a checklist against a repository, its artifacts and subjects. Raises GateError on bad input.
 
-    With `baseline` (a git ref; needs `release`), the checklist and the signers list are also compared with
-    those at the baseline, and a weakening no valid retire entry covers blocks (`Report.baseline`).
+    Without `checklist`, the project's gate is checked: gate.toml (or `[tool.gate]` in pyproject.toml) at the top
+    of `repo` names the checklist, and gives `artifacts` and `stage` where they are None; no such file is a
+    GateError. With a `checklist`, that file is not read.
+
+    With `baseline` (a git ref; needs `release`), the checklist and the signers list are also compared with those
+    at the baseline, and a weakening no valid retire entry covers blocks (`Report.baseline`). `progress`, when
+    given, is called with a short line (e.g. `3/12 grader-configs-exclude-cot: config`) as each evidence entry is
+    collected; it must not raise.
     """
+    if checklist is None:
+        # The project's defaults apply as a unit, and only here: `gate sign` and `gate attest` always name the
+        # checklist, so a default stage can never narrow what they sign or attest.
+        defaults = config.find(repo)
+        if defaults.checklist is None:
+            raise UsageError(
+                "no checklist given, and no gate.toml (or [tool.gate] in pyproject.toml) names one",
+                hint="pass --checklist PATH (checklist= in the API), or run `gate init` to write gate.toml",
+            )
+        checklist = defaults.checklist
+        artifacts = defaults.artifacts if artifacts is None else artifacts
+        stage = defaults.stage if stage is None else stage
     if release is not None and not re.fullmatch(RELEASE_ID_PATTERN, release):
         raise GateError(f"invalid release id '{release}'", hint="release ids match [A-Za-z0-9][A-Za-z0-9._-]*")
     if baseline is not None and (release is None or evidence_only):
@@ -85,7 +126,9 @@ def check(
     if ctx.repo is not None:
         shown = _checklist_in_repo(loaded, ctx.repo) or shown
     signoffs = release is not None and not evidence_only
-    report = engine.evaluate(loaded, ctx, stage=stage, evidence_only=not signoffs, debug=debug, checklist_path=shown)
+    report = engine.evaluate(
+        loaded, ctx, stage=stage, evidence_only=not signoffs, debug=debug, checklist_path=shown, progress=progress
+    )
     if signoffs:
         from gate.signoff import evaluate_signoffs
 
@@ -98,6 +141,45 @@ def check(
 
             report = check_baseline(report, loaded, ctx.repo.root, ctx.repo.commit, baseline, entries, signers)
     return report
+
+
+def check_or_raise(
+    checklist: Path | str | None = None,
+    *,
+    repo: Path | str | None = ".",
+    artifacts: Path | str | None = None,
+    subjects: Sequence[Path | str] = (),
+    release_ref: str | None = None,
+    release: str | None = None,
+    stage: str | None = None,
+    evidence_only: bool = False,
+    use_manifest: bool = True,
+    allow_commands: bool = False,
+    baseline: str | None = None,
+    allow_pending: bool = False,
+    now: datetime | None = None,
+) -> Report:
+    """`check()`, then raise GateBlocked unless the verdict is passed (or, with `allow_pending`, awaiting sign-off).
+
+    For launchers: the call returns the Report only when it is safe to go on; nothing is printed either way.
+    """
+    report = check(
+        checklist,
+        repo=repo,
+        artifacts=artifacts,
+        subjects=subjects,
+        release_ref=release_ref,
+        release=release,
+        stage=stage,
+        evidence_only=evidence_only,
+        use_manifest=use_manifest,
+        allow_commands=allow_commands,
+        now=now,
+        baseline=baseline,
+    )
+    if report.verdict is Verdict.PASSED or (allow_pending and report.verdict is Verdict.PENDING):
+        return report
+    raise GateBlocked(report)
 
 
 def _checklist_in_repo(loaded: LoadedChecklist, view: RepoView) -> str | None:

@@ -505,6 +505,32 @@ class Attestation:
     signer: str
 
 
+def unchecked_subjects(report: Report, subjects: Sequence[Subject]) -> list[str]:
+    """Subjects no passing `digest` evidence covered, when the checklist checks digests at all.
+
+    A checklist with `digest` items says which model files it vouches for; attesting another file alongside
+    would bind a file nothing checked. (A checklist without `digest` items binds the files by the release
+    role's signature alone; the predicate's items show no digest check.)
+    """
+    checked = {
+        r.sha256
+        for item in report.items
+        for ev in item.evidence
+        if ev.kind == "digest" and ev.status is Status.PASS
+        for r in ev.read
+        if r.root == "subject" and r.sha256
+    }
+    has_digest_items = any(ev.kind == "digest" for item in report.items for ev in item.evidence)
+    if not has_digest_items:
+        return []
+    return [
+        f"subject {s.name} (sha256 {s.sha256[:12]}) is not covered by any passing digest evidence: nothing "
+        "checked this file; give only the model files the checklist's digest items verify"
+        for s in subjects
+        if s.sha256 not in checked
+    ]
+
+
 def attest(
     report: Report,
     loaded: LoadedChecklist,
@@ -547,6 +573,7 @@ def attest(
             f"{who}'s key {identity.key.fingerprint} is not valid now (see its window in {signoff.SIGNERS_PATH})"
         )
     reasons += refusals(report)
+    reasons += unchecked_subjects(report, hashed)
     if reasons:
         n = len(reasons)
         raise AttestRefused(
@@ -671,6 +698,7 @@ def verify(
     subjects: Mapping[str, str] | None = None,
     checklist_at: Callable[[str, str], LoadedChecklist] | None = None,
     signers_file_sha256: str | None = None,
+    signers_must_match: bool = True,
 ) -> Verified:
     """Check an attestation against a signers list the verifier trusts; AttestationInvalid naming the first failure.
 
@@ -708,8 +736,12 @@ def verify(
     if parsed.keyid != key.fingerprint:
         raise bad(f"the envelope's keyid {_show(parsed.keyid)} is not the key that signed ({key.fingerprint})")
 
-    # 2. The attester holds the release role (people and keys from the trusted list only).
-    role = pred.checklist.release_role
+    # 2. The attester holds the release role (people and keys from the trusted list only; the role from the
+    #    trusted checklist when there is one, checked first, so a forged releaseRole cannot pass).
+    trusted_checklist = checklist_at(pred.release_commit, pred.checklist.path) if checklist_at is not None else None
+    if trusted_checklist is not None:
+        _check_checklist(pred, trusted_checklist, bad)
+    role = trusted_checklist.checklist.release_role if trusted_checklist is not None else pred.checklist.release_role
     if role not in signer.roles:
         raise bad(
             f"the envelope is signed by {who} (key {key.fingerprint}), who does not hold {role}, the checklist's "
@@ -736,12 +768,10 @@ def verify(
         checked += matched
 
     # 4. With the repository: the checklist and the signers file at the recorded commit.
-    if checklist_at is not None:
-        _check_checklist(pred, checklist_at(pred.release_commit, pred.checklist.path), bad)
     matches: bool | None = None
     if signers_file_sha256 is not None:
         matches = signers_file_sha256 == pred.signers_file.sha256
-        if checklist_at is not None and not matches:
+        if checklist_at is not None and signers_must_match and not matches:
             raise bad(
                 f"signers file digest mismatch: the attestation records {pred.signers_file.sha256[:12]}, "
                 f"{signoff.SIGNERS_PATH} at commit {pred.release_commit[:12]} gives {signers_file_sha256[:12]}"
@@ -963,6 +993,7 @@ def verify_file(
     signers_file: Path | None = None,
     repo: Path | None = None,
     subjects: Sequence[Path] = (),
+    checklist: Path | None = None,
 ) -> Verified:
     """`gate verify`: read the attestation, take the signers list the verifier trusts (a file, or the repository's
     `.gate/signers.yaml` at the recorded release commit: never a list inside the attestation), and verify.
@@ -972,6 +1003,12 @@ def verify_file(
     """
     if (signers_file is None) == (repo is None):
         raise UsageError("give exactly one of --signers FILE and --repo DIR: the signers list you trust")
+    if signers_file is not None and checklist is None:
+        raise UsageError(
+            "--signers needs --checklist FILE: the checklist you trust",
+            hint="the release role and every sign-off requirement come from the checklist; the attestation's own "
+            "copy of them is not trusted (or verify with --repo DIR, which reads the checklist at the release commit)",
+        )
     # Hashed first (streamed, once): an unreadable subject is exit 2, before anything is judged.
     digests = {str(s): hash_file(s) for s in subjects}
     try:
@@ -982,6 +1019,8 @@ def verify_file(
     shown = loader.display_path(path)
     if signers_file is not None:
         trusted = load_signers(signers_file)
+        assert checklist is not None
+        trusted_checklist = loader.load(checklist)
         parsed = parse(data, shown)
         raw_signers = signers_file.read_bytes()
         return verify(
@@ -989,7 +1028,9 @@ def verify_file(
             signers=trusted,
             trusted=loader.display_path(signers_file),
             subjects=digests,
+            checklist_at=lambda commit, path: trusted_checklist,
             signers_file_sha256=sha256_hex(raw_signers),
+            signers_must_match=False,
         )
     assert repo is not None
     root = gitrepo.toplevel(repo)

@@ -21,6 +21,7 @@ requests) for the final gate; set GATE_NO_CACHE=1 there instead.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import marshal
 import os
@@ -69,6 +70,16 @@ def default_dir() -> Path | None:
     xdg = os.environ.get("XDG_CACHE_HOME", "")
     base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
     return base / "gate"
+
+
+@functools.cache
+def source_key(path: str) -> str:
+    """A digest of a parser's own source file, for its spec key: a changed parser never meets the products of
+    its earlier self, even when nobody bumped the spec key (developers run gate from a checkout)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return "unknown-source"
 
 
 class Cache:
@@ -259,4 +270,4 @@ def _table(data: bytes) -> list[tuple[bytes, bytes, int, int]]:
     return [_ENTRY.unpack_from(table, i * _ENTRY.size) for i in range(count)]
 
 
-__all__ = ["ENV_DIR", "ENV_OFF", "MISSING", "Cache", "Store", "default_dir"]
+__all__ = ["ENV_DIR", "ENV_OFF", "MISSING", "Cache", "Store", "default_dir", "source_key"]

@@ -10,7 +10,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
@@ -167,20 +168,22 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from gate.results import Verdict
 
     targets = parse_formats(args.format)
-    report = api.check(
-        args.checklist,
-        repo=args.repo,
-        artifacts=args.artifacts,
-        subjects=args.subject or [],
-        release_ref=args.release_ref,
-        release=args.release,
-        stage=args.stage,
-        evidence_only=args.evidence_only,
-        use_manifest=not args.no_manifest,
-        allow_commands=args.allow_commands,
-        debug=args.debug,
-        baseline=args.baseline,
-    )
+    with _progress(sys.stderr, color=use_color(args.color, sys.stderr)) as progress:
+        report = api.check(
+            args.checklist,  # None: gate.toml names the checklist (and the artifacts and stage, unless given)
+            repo=args.repo,
+            artifacts=args.artifacts,
+            subjects=args.subject or [],
+            release_ref=args.release_ref,
+            release=args.release,
+            stage=args.stage,
+            evidence_only=args.evidence_only,
+            use_manifest=not args.no_manifest,
+            allow_commands=args.allow_commands,
+            debug=args.debug,
+            baseline=args.baseline,
+            progress=progress,
+        )
     stdout_fmt = next((t.fmt for t in targets if t.path is None), None)
     for target in targets:
         if target.path is None:
@@ -198,6 +201,20 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+@contextmanager
+def _progress(stream: TextIO, *, color: bool) -> Iterator[Callable[[str], None] | None]:
+    """A status line on stderr while evidence is collected (issue 11): only on a terminal, so it never reaches a
+    file, a pipe or CI logs, and never stdout. Rich clears it when the collection ends."""
+    if not stream.isatty():
+        yield None
+        return
+    from rich.console import Console
+
+    console = Console(file=stream, no_color=not color, highlight=False)
+    with console.status("gate: collecting evidence", spinner="dots") as status:
+        yield lambda line: status.update(f"gate: collecting evidence {line}")
+
+
 def _github_outputs(report: Report, *, annotations_to_stdout: bool) -> None:
     """Annotations (never mixed into a machine-readable stdout) and the Markdown step summary."""
     from gate.report import github
@@ -210,6 +227,91 @@ def _github_outputs(report: Report, *, annotations_to_stdout: bool) -> None:
                 fh.write(github.step_summary(report))
         except OSError as exc:
             print(f"gate: warning: cannot write the step summary to {summary}: {exc.strerror}", file=sys.stderr)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    """`gate init`: flags, or questions on a terminal; then every file written, or none."""
+    from gate import init
+
+    root = init.repository(Path(args.repo))
+    roles: dict[str, list[str]] = {}
+    for value in args.role or []:
+        role, sep, holders = value.partition("=")
+        if not sep or not role or not holders:
+            raise UsageError(f"--role {value}: expected ROLE=IDENTITY[,IDENTITY...]")
+        roles.setdefault(role.strip(), []).extend(h.strip() for h in holders.split(",") if h.strip())
+    answers = init.Answers(
+        checklist=args.checklist,
+        artifacts=args.artifacts,
+        stage=args.stage,
+        ci=args.ci,
+        people=[
+            init.Person(
+                identity=p["identity"], name=p.get("name"), emails=p["emails"], keys=[Path(k) for k in p["keys"]]
+            )
+            for p in args.people or []
+        ],
+        roles=roles,
+        with_examples=args.with_examples,
+        action=args.action,
+    )
+    interactive = not args.yes and sys.stdin.isatty()
+    if interactive:
+        answers = init.interview(root, answers, ask=_ask, say=lambda line: print(line, file=sys.stderr))
+    plan = init.plan(root, answers)
+    if interactive:
+        existing = init.conflicts(plan)
+        print(f"gate init will write, in {root}:", file=sys.stderr)
+        for line in init.summary(plan):
+            print(line + ("  (exists)" if line.strip() in existing else ""), file=sys.stderr)
+        if existing and not args.force:
+            raise init.InitError(f"refusing to overwrite {', '.join(existing)}", hint="pass --force to overwrite")
+        if _ask("Write these files? (yes/no)", "yes").strip().lower() not in ("y", "yes"):
+            print("gate: nothing written", file=sys.stderr)
+            return ExitCode.OK
+    written = init.write(plan, force=args.force)
+    for rel in written:
+        print(rel)
+    print(f"gate: wrote {len(written)} files in {root}", file=sys.stderr)
+    for warning in plan.warnings:
+        print(f"gate: warning: {warning}", file=sys.stderr)
+    for note in plan.notes:
+        print(f"gate: note: {note}", file=sys.stderr)
+    print(
+        f"  next: gate lint {plan.checklist_path} && git add {' '.join(sorted({r.split('/')[0] for r in written}))} "
+        "&& git commit -m 'Start gate', then `gate check --evidence-only` (docs/getting-started.md)",
+        file=sys.stderr,
+    )
+    return ExitCode.OK
+
+
+def _ask(question: str, default: str) -> str:
+    """One question on the terminal (stderr, so stdout stays data); '' keeps the default."""
+    print(f"{question}{f' [{default}]' if default else ''}: ", end="", file=sys.stderr, flush=True)
+    try:
+        return input()
+    except EOFError:
+        raise UsageError(
+            "no answer (end of input)", hint="pass --yes and flags to run gate init from a script"
+        ) from None
+
+
+class _PersonAction(argparse.Action):
+    """--person ID starts a person; --name, --email and --key after it describe that person."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object, option: str | None = None
+    ) -> None:
+        people = getattr(namespace, "people", None) or []
+        if self.dest == "people":
+            people.append({"identity": str(values), "emails": [], "keys": []})
+        elif not people:
+            raise argparse.ArgumentError(self, "give --person ID first; --name, --email and --key describe that person")
+        elif self.dest == "person_name":
+            people[-1]["name"] = str(values)
+        else:
+            people[-1]["emails" if self.dest == "person_email" else "keys"].append(str(values))
+        namespace.people = people
 
 
 def _cmd_artifacts_record(args: argparse.Namespace) -> int:
@@ -270,12 +372,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     now = ledger.now_utc()
     if args.report:
         report = _read_report(Path(args.report))
-        if report.checklist.digest != loaded.digest:
-            raise signoff.SignRefused(
-                f"{args.report} was made with another checklist (digest {report.checklist.digest[:12]}, the local "
-                f"{loaded.shown} is {loaded.digest[:12]})",
-                hint="sign with the checklist of the release commit, or ask CI for a fresh report",
-            )
+        signoff.check_report(report, loaded, args.report)
         top = gitrepo.toplevel(Path(args.repo))
         commit = report.release_commit or ""
         if not commit:
@@ -599,6 +696,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         signers_file=Path(args.signers) if args.signers else None,
         repo=Path(args.repo) if args.repo else None,
         subjects=[Path(s) for s in args.subject or []],
+        checklist=Path(args.checklist) if args.checklist else None,
     )
     pred = result.statement.predicate
     cl = pred.checklist
@@ -606,7 +704,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     for s in result.statement.subject:
         mark = "matches the given file" if s.name in result.subjects_checked else "not checked: no --subject"
         print(f"ok  subject {s.name}: sha256 {s.sha256} ({mark})")
-    checked = "recomputed from the repository" if result.checklist_checked else "as recorded"
+    checked = (
+        ("recomputed from the repository" if args.repo else f"matches the trusted {args.checklist}")
+        if result.checklist_checked
+        else "as recorded"
+    )
     print(f"ok  checklist {cl.id} v{cl.version} ({cl.path}): digest {cl.digest[:12]} {checked}")
     print(
         f"ok  {len(pred.signoffs)} sign-off entries: signatures, signers, roles and keys; "
@@ -649,7 +751,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Collect the evidence for every selected item and give the verdict. "
         "Exit 0 passed, 1 blocked (any FAIL or ERROR), 2 bad input, 4 awaiting sign-off.",
     )
-    check.add_argument("--checklist", required=True, metavar="PATH", help="the checklist file")
+    check.add_argument(
+        "--checklist",
+        metavar="PATH",
+        help="the checklist file (default: gate.toml's, whose artifacts and stage then apply unless given)",
+    )
     check.add_argument("--repo", default=".", metavar="DIR", help="the repository (default: the current folder)")
     check.add_argument("--artifacts", metavar="DIR", help="CI artifacts for the release commit (JUnit, SARIF, logs)")
     check.add_argument("--subject", action="append", metavar="PATH", help="a model file for digest evidence (repeat)")
@@ -677,7 +783,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         action="append",
         metavar="FMT[=PATH]",
-        help="text, json, junit, sarif or markdown; to stdout, or to PATH; repeatable (default: text)",
+        help="text, json, junit, sarif, markdown or codeclimate (GitLab Code Quality); to stdout, or to PATH; "
+        "repeatable (default: text)",
     )
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="colour in text output")
     check.set_defaults(handler=_cmd_check)
@@ -895,9 +1002,61 @@ def build_parser() -> argparse.ArgumentParser:
         "--repo", metavar="DIR", help="trust .gate/signers.yaml of this repository at the attested release commit"
     )
     verify_parser.add_argument(
+        "--checklist",
+        metavar="FILE",
+        help="with --signers: the checklist you trust; the release role and sign-off requirements come from it",
+    )
+    verify_parser.add_argument(
         "--subject", action="append", metavar="FILE", help="a file that must be one of the subjects (repeat)"
     )
     verify_parser.set_defaults(handler=_cmd_verify)
+
+    init_parser = sub.add_parser(
+        "init",
+        help="start gate in this repository: signers, a starter checklist, gate.toml and a CI workflow",
+        description="Write .gate/signers.yaml (the people who sign, their emails and SSH public keys, their roles), "
+        "a starter checklist copied from gate's own into checklists/, gate.toml (the defaults of `gate check`) "
+        "and a CI workflow. On a terminal it asks for what the flags leave open; with --yes (or without a "
+        "terminal) the flags say everything. It refuses to overwrite any file without --force, and writes all "
+        "of them or none. Exit 0 written, 2 refused or bad input.",
+    )
+    init_parser.add_argument(
+        "--checklist", metavar="NAME", help="the starter: starter (default), cot-isolation or model-release"
+    )
+    init_parser.add_argument("--artifacts", metavar="DIR", help="the CI outputs folder gate reads (default: ci-out)")
+    init_parser.add_argument("--stage", metavar="STAGE", help="the default stage in gate.toml (default: every item)")
+    init_parser.add_argument(
+        "--ci", choices=["github", "gitlab", "none"], help="the CI workflow to write (default: from the repository)"
+    )
+    init_parser.add_argument(
+        "--person", dest="people", action=_PersonAction, metavar="ID", help="a signer's identity (repeat per person)"
+    )
+    init_parser.add_argument("--name", dest="person_name", action=_PersonAction, metavar="NAME", help="their name")
+    init_parser.add_argument(
+        "--email",
+        dest="person_email",
+        action=_PersonAction,
+        metavar="EMAIL",
+        help="an address they commit with (repeat)",
+    )
+    init_parser.add_argument(
+        "--key", dest="person_key", action=_PersonAction, metavar="PUBFILE", help="their SSH public key file (repeat)"
+    )
+    init_parser.add_argument(
+        "--role", action="append", metavar="ROLE=ID[,ID]", help="who holds a role of the checklist (repeat)"
+    )
+    init_parser.add_argument(
+        "--with-examples",
+        action="store_true",
+        help="also copy the example fixtures of the checklist's items (for `gate lint --selftest`)",
+    )
+    init_parser.add_argument(
+        "--action", default="OWNER/gate@v1", metavar="OWNER/REPO@REF", help="where the workflow finds gate's Action"
+    )
+    init_parser.add_argument("--repo", default=".", metavar="DIR", help="the repository (default: the current folder)")
+    init_parser.add_argument("--yes", action="store_true", help="ask nothing, even on a terminal")
+    init_parser.add_argument("--force", action="store_true", help="overwrite files that exist")
+    init_parser.set_defaults(handler=_cmd_init)
 
     demo = sub.add_parser(
         "demo",

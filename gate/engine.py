@@ -8,7 +8,8 @@ folds statuses (ERROR over FAIL over PASS; an empty AND never passes) and comput
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Any
 
 from gate import __version__
@@ -95,8 +96,13 @@ def evaluate(
     debug: bool = False,
     workers: int | None = None,
     checklist_path: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Report:
-    """Evaluate the selected items. Sign-off clearance is applied later by the policy layer."""
+    """Evaluate the selected items. Sign-off clearance is applied later by the policy layer.
+
+    `progress`, when given, is called on this thread as each evidence entry finishes, with e.g.
+    `3/12 grader-configs-exclude-cot: config` (the caller decides whether and where to show it).
+    """
     items = select_items(loaded, stage)
     specs = [(i, spec) for i, item in enumerate(items) for spec in item.evidence]
     results: list[list[Evidence]] = [[] for _ in items]
@@ -105,6 +111,10 @@ def evaluate(
         futures: list[tuple[int, Future[Evidence]]] = [
             (i, pool.submit(run_collector, spec, ctx, debug=debug)) for i, spec in specs
         ]
+        if progress is not None:
+            labels = {f: f"{items[i].id}: {spec.kind}" for (i, f), (_, spec) in zip(futures, specs, strict=True)}
+            for done, future in enumerate(as_completed(labels), start=1):
+                progress(f"{done}/{len(labels)} {labels[future]}")
         for i, future in futures:
             results[i].append(future.result())
     finally:

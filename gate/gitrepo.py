@@ -100,8 +100,15 @@ class TreeEntry:
 
 def tree(root: Path, commit: str) -> dict[str, TreeEntry]:
     """Every file at a commit: repo-relative POSIX path -> mode and blob sha."""
+    return tree_and_gitlinks(root, commit)[0]
+
+
+def tree_and_gitlinks(root: Path, commit: str) -> tuple[dict[str, TreeEntry], set[str]]:
+    """Every file at a commit (as `tree` gives them) and the paths of its submodules (gitlinks, mode 160000),
+    which `tree` leaves out: git does not descend into them, so their files are in no tree of this repository."""
     out = run(root, ["ls-tree", "-r", "-z", "--full-tree", commit])
     entries: dict[str, TreeEntry] = {}
+    gitlinks: set[str] = set()
     for record in out.split(b"\0"):
         if not record:
             continue
@@ -109,7 +116,9 @@ def tree(root: Path, commit: str) -> dict[str, TreeEntry]:
         mode, kind, sha = meta.decode().split(" ")
         if kind == "blob":
             entries[path.decode("utf-8", "surrogateescape")] = TreeEntry(mode, sha)
-    return entries
+        elif kind == "commit":
+            gitlinks.add(path.decode("utf-8", "surrogateescape"))
+    return entries, gitlinks
 
 
 def changed_since(root: Path, commit: str) -> set[str]:

@@ -19,7 +19,7 @@ import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
@@ -197,11 +197,25 @@ def read_entries(root: Path, release: str) -> list[Entry]:
     return sorted(entries, key=lambda e: (e.body.signed_at, e.id))
 
 
-def verify_entries(entries: Sequence[Entry], signers: Signers) -> None:
-    """Every signature by a key signers.yaml lists for the entry's signer, valid when it was signed."""
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future an entry's signing time may lie (clocks differ a little between machines)."""
+
+
+def verify_entries(entries: Sequence[Entry], signers: Signers, *, now: datetime | None = None) -> None:
+    """Every signature by a key signers.yaml lists for the entry's signer, valid when it was signed.
+
+    An entry signed in the future (beyond CLOCK_SKEW) is refused: a forward-dated waiver would otherwise
+    outlive its `max_days`, and a forward-dated approval could be prepared for evidence not yet seen.
+    """
     from gate import signing
 
+    limit = (now or now_utc()) + CLOCK_SKEW
     for entry in entries:
+        if entry.body.signed_at > limit:
+            raise LedgerError(
+                f"{entry.path}: signed in the future ({entry.body.signed_at:%Y-%m-%dT%H:%M:%SZ}); "
+                "a sign-off cannot be dated ahead of the clock"
+            )
         body = entry.body
         signer = signers.identities.get(body.signer)
         if signer is None:

@@ -201,6 +201,10 @@ def _waiver_problem(entry: Entry, item: Item, result: ItemResult, now: datetime)
         return f"waiver longer than the {item.waiver.max_days} days the item allows"
     if b.expires <= now:
         return f"expired {b.expires:%Y-%m-%d %H:%M}Z"
+    if b.expires - now > timedelta(days=item.waiver.max_days):
+        return (
+            f"waiver longer than the {item.waiver.max_days} days the item allows (it runs until {b.expires:%Y-%m-%d})"
+        )
     if result.status is Status.ERROR:
         return "a waiver never covers ERROR: the evidence could not be read"
     if result.status is Status.PASS:

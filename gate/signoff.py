@@ -48,10 +48,38 @@ def evaluate_signoffs(
     """Apply the verified ledger of a release to a report (clearance, waivers, verdict)."""
     signers = signers_at(root, commit)
     entries = ledger.read_entries(root, release)
-    ledger.verify_entries(entries, signers)
+    ledger.verify_entries(entries, signers, now=now)
     items = {i.id: i for i in loaded.checklist.items}
     judged = policy.apply(report, items, entries, signers, owner_role=loaded.checklist.owner, now=now)
     return judged, entries, signers
+
+
+def check_report(report: Report, loaded: LoadedChecklist, shown: str) -> None:
+    """A CI report is signed only if it is self-consistent with the local checklist.
+
+    Its checklist digest must be the local checklist's, every item's definition digest the local item's,
+    and every evidence digest must be recomputed from the evidence the report shows: a report whose
+    observations were edited (to make a leak look harmless) no longer matches its own digest.
+    """
+    from gate.model import item_digest
+    from gate.results import evidence_digest
+
+    if report.checklist.digest != loaded.digest:
+        raise SignRefused(
+            f"{shown} was made with another checklist (digest {report.checklist.digest[:12]}, the local "
+            f"{loaded.shown} is {loaded.digest[:12]})",
+            hint="sign with the checklist of the release commit, or ask CI for a fresh report",
+        )
+    local = {i.id: i for i in loaded.checklist.items}
+    for item in report.items:
+        if item.id not in local or item_digest(local[item.id]) != item.item_digest:
+            raise SignRefused(f"{shown}: item '{item.id}' does not match the local checklist's definition")
+        if evidence_digest(item.evidence) != item.evidence_digest:
+            raise SignRefused(
+                f"{shown}: the evidence shown for '{item.id}' does not match its evidence digest: the report was "
+                "edited after gate wrote it",
+                hint="ask CI for the report it wrote, or sign after checking locally (without --report)",
+            )
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,8 @@ def attested(attested_once: Attested, tmp_path: Path) -> Attested:
 
 
 def verify(made: Attested, path: Path | None = None, *args: str, repo: bool = False) -> int:
-    trust = ["--repo", str(made.rel.repo.path)] if repo else ["--signers", str(made.signers)]
+    trusted = ["--signers", str(made.signers), "--checklist", made.rel.checklist]
+    trust = ["--repo", str(made.rel.repo.path)] if repo else trusted
     return main(["verify", str(path or made.envelope), *trust, *args])
 
 
@@ -262,7 +263,7 @@ def test_verify_passes_with_trusted_signers_and_with_the_repo(
     captured = capsys.readouterr()
     assert captured.out.splitlines()[0].startswith("ok  signature: carol (release-manager), key SHA256:")
     assert "ok  subject model.safetensors: sha256 " in captured.out
-    assert "as recorded" in captured.out
+    assert "matches the trusted " in captured.out
     assert captured.err.splitlines()[-1].startswith(f"gate: {loader.display_path(attested.envelope)} is valid")
 
     assert verify(attested, None, "--subject", str(attested.model), repo=True) == 0
@@ -285,7 +286,7 @@ def test_verify_input_errors_are_exit_2(attested: Attested, capsys: pytest.Captu
     assert main(["verify", str(attested.envelope)]) == 2
     bad = attested.out / "bad-signers.yaml"
     bad.write_text("version: 1\nsignerz: {}\n")
-    assert main(["verify", str(attested.envelope), "--signers", str(bad)]) == 2
+    assert main(["verify", str(attested.envelope), "--signers", str(bad), "--checklist", attested.rel.checklist]) == 2
 
 
 def test_content_that_does_not_parse_is_tampered(attested: Attested, capsys: pytest.CaptureFixture[str]) -> None:
@@ -674,3 +675,41 @@ def test_attest_with_a_user_template(attested: Attested, capsys: pytest.CaptureF
     capsys.readouterr()
     assert run_attest(attested.rel, attested.out, attested.model, extra=("--template", "x.txt")) == 2
     assert "cannot tell the format of template x.txt" in capsys.readouterr().err
+
+
+def test_verify_with_signers_needs_a_trusted_checklist(attested: Attested, capsys) -> None:  # type: ignore[no-untyped-def]
+    # The release role and requirements recorded in the attestation are the attester's claim, not trusted.
+    assert main(["verify", str(attested.envelope), "--signers", str(attested.signers)]) == 2
+    assert "--signers needs --checklist FILE: the checklist you trust" in capsys.readouterr().err
+
+
+def test_a_forged_checklist_with_no_requirements_fails_against_the_trusted_one(attested: Attested, capsys) -> None:  # type: ignore[no-untyped-def]
+    def weaken(statement: dict[str, Any]) -> None:
+        for item in statement["predicate"]["items"]:
+            item["signoff"] = []
+        statement["predicate"]["checklist"]["releaseRole"] = "auditor"
+
+    forged = forge(attested, weaken)
+    assert verify(attested, forged) == 1
+    assert "the attested checklist id, version, owner or release_role" in capsys.readouterr().err
+
+
+def test_subjects_no_digest_evidence_checked_are_refused(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from gate import api
+
+    good = tmp_path / "good.safetensors"
+    good.write_bytes(b"weights")
+    evil = tmp_path / "evil.bin"
+    evil.write_bytes(b"something else")
+    digest = hashlib.sha256(b"weights").hexdigest()
+    text = (
+        "id: d\nversion: 1\ntitle: d\nowner: rm\nrelease_role: rm\nroles: {rm: {description: ships}}\nitems:\n"
+        f"  - id: weights\n    title: weights\n    evidence:\n"
+        f"      - {{kind: digest, file: good.safetensors, sha256: {digest}}}\n"
+    )
+    repo = git_repo()
+    repo.commit({"gate/d.yaml": text}, "init")
+    report = api.check(repo.path / "gate/d.yaml", repo=repo.path, subjects=[good], evidence_only=True)
+    assert attest.unchecked_subjects(report, attest.subjects_of([good])) == []
+    (reason,) = attest.unchecked_subjects(report, attest.subjects_of([good, evil]))
+    assert reason.startswith("subject evil.bin (sha256 ") and "is not covered by any passing digest evidence" in reason

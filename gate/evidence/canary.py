@@ -26,6 +26,14 @@ CHUNK = 1 << 20
 MIN_CANARY_CHARS = 8
 """A shorter canary matches ordinary text by chance (DESIGN "Input limits")."""
 GZIP_MAGIC = b"\x1f\x8b"
+OTHER_MAGIC = (
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"BZh", "bzip2"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"PK\x03\x04", "zip"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+)
+"""Compressed formats gate does not read: scanned as raw bytes, their canaries would never be found."""
 ISAL_ERROR = cast("type[Exception]", igzip_lib.IsalError)  # its stub declares an instance, not a class
 FIX_HIT = "find how the reasoning trace reached the grader log (see the offsets), fix the pipeline, re-run CI"
 FIX_CONTROL = (
@@ -210,7 +218,16 @@ class _Scanner:
         with ctx.artifacts.open(rel) as fh:
             buffered = io.BufferedReader(fh, buffer_size=CHUNK)
             try:
-                is_gzip = buffered.peek(2)[:2] == GZIP_MAGIC
+                head = buffered.peek(6)[:6]
+                is_gzip = head[:2] == GZIP_MAGIC
+                compressed = _other_compression(head)
+                if compressed:
+                    fh.finish()  # a changed file is reported as stale, not as compressed
+                    raise EvidenceUnavailable(
+                        f"{rel} is {compressed}-compressed; gate reads plain or gzip logs: decompress it or store it "
+                        "as gzip",
+                        where=rel,
+                    )
                 if is_gzip:
                     # isal's reader handles multi-member files and raises on truncation and corruption.
                     with igzip.IGzipFile(fileobj=buffered, mode="rb") as gz:  # type: ignore[no-untyped-call]
@@ -259,6 +276,14 @@ class _Scanner:
                 offset += len(chunk)
         resolve(last, last_start, last_newlines)  # matches reported when the stream closes
         return offset, hits
+
+
+def _other_compression(head: bytes) -> str | None:
+    """The compressed format the first bytes of a file announce (bzip2: 'BZh' and a block size 1-9), or None."""
+    for magic, name in OTHER_MAGIC:
+        if head.startswith(magic) and (name != "bzip2" or (len(head) > 3 and head[3] in b"123456789")):
+            return name
+    return None
 
 
 def _count(n: int, noun: str) -> str:

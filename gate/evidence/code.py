@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from gate.cache import Cache, Store
+from gate.cache import Cache, Store, source_key
 from gate.errors import EvidenceUnavailable
 from gate.evidence.context import Context, RepoView, compile_globs
 from gate.model import CodeImportsSpec, CodePatternSpec
@@ -315,7 +315,7 @@ _Record = tuple[Any, ...]
 _IMPORT, _FROM, _IMPORT_MODULE, _DUNDER_IMPORT = 0, 1, 2, 3
 CACHE_KIND = "code.imports"
 CACHE_SPEC = "import-records-1"
-"""Bump when the records change (the gate and Python versions are in every key too)."""
+"""Bump when the records change (the gate and Python versions and a digest of this file are in every key too)."""
 
 
 def _parse(rel: str, data: bytes) -> tuple[ast.Module, str]:
@@ -488,7 +488,7 @@ def collect_imports(spec: CodeImportsSpec, ctx: Context) -> Evidence:
             f"no module in {', '.join(_q(s) for s in spec.source)} outside the forbidden ones under roots {roots_text}",
             hint="check `source` and `forbidden`",
         )
-    store = Cache.from_env().store(CACHE_KIND, CACHE_SPEC)
+    store = Cache.from_env().store(CACHE_KIND, f"{CACHE_SPEC};{source_key(__file__)}")
     scanner = _Scanner(repo, files, known, store)
     forbidden = list(spec.forbidden)
     try:

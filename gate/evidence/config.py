@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from gate.cache import MISSING, Cache, Store
+from gate.cache import MISSING, Cache, Store, source_key
 from gate.evidence.context import Context
 from gate.evidence.jsonfile import parse_json, require_files
 from gate.evidence.query import (
@@ -38,7 +38,8 @@ MAX_VALUES = 1_000_000
 FIX_SYNTAX = "fix the syntax of the file listed, or leave it out of `files:`"
 CACHE_KIND = "config"
 CACHE_SPECS = {"yaml": "yaml-safe-1", "toml": "tomllib-1"}
-"""Cache spec keys: bump one when its parser's product changes (gate's version is in every key too)."""
+"""Cache spec keys: bump one when its parser's product changes. The gate and Python versions, PyYAML's and a
+digest of this file are in every key too."""
 
 
 def collect(spec: ConfigSpec, ctx: Context) -> Evidence:
@@ -70,7 +71,9 @@ class _Stores:
     def __call__(self, fmt: str) -> Store:
         store = self.opened.get(fmt)
         if store is None:
-            store = self.opened[fmt] = self.cache.store(CACHE_KIND, CACHE_SPECS[fmt])
+            library = f"pyyaml-{yaml.__version__}-{_Base.__name__}" if fmt == "yaml" else ""
+            spec = f"{CACHE_SPECS[fmt]};{library};{source_key(__file__)}"
+            store = self.opened[fmt] = self.cache.store(CACHE_KIND, spec)
         return store
 
     def flush(self) -> None:

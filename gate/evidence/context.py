@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,6 +40,93 @@ def compile_globs(globs: Iterable[str]) -> pathspec.GitIgnoreSpec:
 
 def _glob_text(globs: Iterable[str]) -> str:
     return ", ".join(f"'{g}'" for g in globs)
+
+
+_NONE, _SOME, _ALL = 0, 1, 2
+"""How much of what is below a folder a glob selects: nothing, some paths, everything."""
+
+
+def _segment_regex(segment: str) -> re.Pattern[str]:
+    """A gitignore glob for one path component (*, ?, [...], backslash escapes) as a regular expression."""
+    out: list[str] = []
+    i = 0
+    while i < len(segment):
+        c = segment[i]
+        if c == "*":
+            while i + 1 < len(segment) and segment[i + 1] == "*":
+                i += 1
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "\\" and i + 1 < len(segment):
+            i += 1
+            out.append(re.escape(segment[i]))
+        elif c == "[" and (end := segment.find("]", i + 2)) > 0:
+            body = segment[i + 1 : end]
+            if body[:1] in ("!", "^"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = end
+        else:
+            out.append(re.escape(c))
+        i += 1
+    try:
+        return re.compile("".join(out))
+    except re.error:  # a malformed class: assume it may match (a submodule check errs on the side of ERROR)
+        return re.compile(".*")
+
+
+def _reach(pattern: list[str], folder: list[str]) -> int:
+    """How much below `folder` (its components) one gitignore pattern (its components, '**' for any number of
+    folders) selects: everything when it matches the folder or a folder above it, some paths when it can match
+    a path below it, else nothing."""
+    memo: dict[tuple[int, int], int] = {}
+
+    def reach(i: int, j: int) -> int:
+        key = (i, j)
+        if key not in memo:
+            if j == len(folder):
+                memo[key] = _ALL if all(p == "**" for p in pattern[i:]) else _SOME
+            elif i == len(pattern):
+                memo[key] = _ALL  # the pattern matched a folder above: everything inside it
+            elif pattern[i] == "**":
+                memo[key] = max(reach(i + 1, j), reach(i, j + 1))
+            elif _segment_regex(pattern[i]).fullmatch(folder[j]):
+                memo[key] = reach(i + 1, j + 1)
+            else:
+                memo[key] = _NONE
+        return memo[key]
+
+    return reach(0, 0)
+
+
+def globs_reach_into(globs: Iterable[str], folder: str) -> bool:
+    """Whether gitignore-style globs (as compile_globs reads them, the last match winning) could select a path
+    inside `folder`, e.g. the files of a submodule, which are in no tree of the repository."""
+    state = _NONE
+    target = folder.split("/")
+    for line in globs:
+        if not line.strip() or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        body = line[1:] if negated else line
+        if body.startswith(("\\!", "\\#")):
+            body = body[1:]
+        body = body.rstrip(" ")
+        anchored = "/" in body.rstrip("/")
+        parts = [p for p in body.strip("/").split("/") if p]
+        if not parts:
+            continue
+        if not anchored:
+            parts = ["**", *parts]
+        reach = _reach(parts, target)
+        if not negated:
+            state = max(state, reach)
+        elif reach == _ALL:
+            state = _NONE
+        elif reach == _SOME and state == _ALL:
+            state = _SOME
+    return state != _NONE
 
 
 def _regular_inside(root: Path, rel: str, label: str) -> Path:
@@ -131,13 +219,22 @@ class RepoView:
     def __init__(self, root: Path, commit: str) -> None:
         self.root = root
         self.commit = commit
-        self.tree = gitrepo.tree(root, commit)
+        self.tree, self.gitlinks = gitrepo.tree_and_gitlinks(root, commit)
         self.changed = gitrepo.changed_since(root, commit)
         self.untracked = gitrepo.untracked(root)
 
     def match(self, globs: list[str], *, include_gate: bool = False) -> list[str]:
-        """Tracked files at the release commit matching the globs, sorted; an untracked match is ERROR."""
+        """Tracked files at the release commit matching the globs, sorted; an untracked match is ERROR, and so is
+        a submodule the globs reach into (its files are in another repository, which gate does not read)."""
         spec = compile_globs(globs)
+        for link in sorted(self.gitlinks):
+            if (include_gate or not link.startswith(".gate/")) and globs_reach_into(globs, link):
+                raise EvidenceUnavailable(
+                    f"{link} is a git submodule: gate does not read inside submodules; check the submodule's own "
+                    "repository",
+                    where=link,
+                    hint=f"check the submodule's files in its own repository, or leave it out with '!{link}'",
+                )
         stray = sorted(p for p in self.untracked if spec.match_file(p) and not p.startswith(".gate/"))
         if stray:
             raise EvidenceUnavailable(
@@ -147,7 +244,8 @@ class RepoView:
         return sorted(p for p in self.tree if spec.match_file(p) and (include_gate or not p.startswith(".gate/")))
 
     def check_readable(self, rel: str) -> Path:
-        """The path of a tracked, unmodified, regular file inside the repository."""
+        """The path of a tracked, unmodified, regular file inside the repository. A tracked symlink's target must
+        be tracked and unmodified too: the link is committed, but what it reads is the target's content."""
         if rel not in self.tree:
             if rel in self.untracked:
                 raise EvidenceUnavailable(f"{rel} is not committed; only committed files are evidence", where=rel)
@@ -157,7 +255,28 @@ class RepoView:
                 f"{rel} differs from the release commit {self.commit[:12]} (modified, staged or deleted)",
                 where=rel,
             )
-        return _regular_inside(self.root, rel, "repository")
+        path = _regular_inside(self.root, rel, "repository")
+        if self.tree[rel].mode == "120000":
+            self._check_target(rel, path)
+        return path
+
+    def _check_target(self, rel: str, path: Path) -> None:
+        """ERROR unless the file a tracked symlink leads to is tracked at the release commit and unmodified."""
+        target = path.resolve().relative_to(self.root.resolve()).as_posix()
+        entry = self.tree.get(target)
+        if target in self.changed:
+            problem = f"differs from the release commit {self.commit[:12]} (modified, staged or deleted)"
+        elif target in self.untracked:
+            problem = "is not committed"
+        elif entry is None:
+            problem = f"is not in the release commit {self.commit[:12]} (untracked, gitignored or outside git)"
+        else:
+            return
+        raise EvidenceUnavailable(
+            f"{rel} is a symlink to {target}, which {problem}; only committed, unmodified files are evidence",
+            where=rel,
+            hint=f"commit {target} (or point {rel} at a committed file), then check again",
+        )
 
     def read_bytes(self, rel: str, *, max_bytes: int = MAX_SMALL_FILE) -> tuple[bytes, str]:
         """A small file's bytes and sha256."""
@@ -271,9 +390,23 @@ class ArtifactsView:
         return self._files
 
     def match(self, globs: list[str]) -> list[str]:
-        """Artifacts matching gitignore-style globs, sorted."""
+        """Artifacts matching gitignore-style globs, sorted. With the manifest, an artifact it records that the
+        globs match but the folder lacks is ERROR (incomplete artifacts): the check would judge fewer files than
+        CI built."""
         spec = compile_globs(globs)
-        return [p for p in self.files() if spec.match_file(p)]
+        found = [p for p in self.files() if spec.match_file(p)]
+        manifest = self.manifest() if self.use_manifest else None
+        if manifest is not None:
+            present = set(self.files())
+            missing = sorted(p for p in manifest.artifacts if p not in present and spec.match_file(p))
+            if missing:
+                more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+                raise EvidenceUnavailable(
+                    f"incomplete artifacts: {missing[0]} is recorded in {MANIFEST_NAME} but missing{more}",
+                    where=missing[0],
+                    hint="download every artifact of the recorded CI run into the artifacts folder",
+                )
+        return found
 
     def open(self, rel: str) -> HashingReader:
         """Stream an artifact; on finish its sha256 must equal the manifest's."""

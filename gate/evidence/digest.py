@@ -15,6 +15,8 @@ import jmespath.exceptions
 from gate.errors import EvidenceUnavailable
 from gate.evidence.canary import human_size
 from gate.evidence.context import Context
+from gate.evidence.query import line_col
+from gate.evidence.strictjson import NotStrictJson, loads
 from gate.model import DigestSpec
 from gate.results import Evidence, Observation, Read, Status, evidence
 
@@ -59,8 +61,15 @@ def _from_manifest(rel: str, key: str, ctx: Context) -> tuple[str, str]:
     """The digest selected by `key` in the JSON artifact `rel`, and the artifact's sha256."""
     data, sha = ctx.artifacts.read_bytes(rel)
     try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+        text = data.decode(json.detect_encoding(data), "surrogatepass")  # as json.loads decodes bytes
+        doc = loads(text)
+    except NotStrictJson as exc:
+        where = rel
+        if exc.offset is not None:
+            line, col = line_col(text, exc.offset)
+            where = f"{rel}:{line}:{col}"
+        raise EvidenceUnavailable(f"{where}: invalid JSON: {exc.message}", where=rel) from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise EvidenceUnavailable(f"{rel} is not valid JSON: {exc}", where=rel) from None
     try:
         value = jmespath.search(key, doc)

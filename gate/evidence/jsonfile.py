@@ -15,6 +15,7 @@ from typing import Any
 from gate.errors import EvidenceUnavailable
 from gate.evidence.context import CHUNK, Context, HashingReader
 from gate.evidence.query import DataPath, Document, Query, Unreadable, decode_utf8, judge, line_col
+from gate.evidence.strictjson import NotStrictJson, loads
 from gate.model import JsonSpec
 from gate.results import Evidence, Read
 
@@ -71,14 +72,18 @@ def _format(rel: str, given: str) -> str:
 
 
 def parse_json(rel: str, data: bytes, *, fix: str) -> Document | Unreadable:
-    """A JSON document (UTF-8), located by walking its text; a syntax error is Unreadable at line:col."""
+    """A JSON document (UTF-8), located by walking its text; a syntax error, a non-finite number (NaN,
+    Infinity) or a duplicate key is Unreadable at line:col."""
     text = decode_utf8(rel, data)
     if isinstance(text, Unreadable):
         return text
     try:
-        doc = json.loads(text)
+        doc = loads(text)
     except json.JSONDecodeError as exc:
         return Unreadable(rel, f"invalid JSON: {_lower(exc.msg)}", exc.lineno, exc.colno, fix=fix)
+    except NotStrictJson as exc:
+        line, col = line_col(text, exc.offset) if exc.offset is not None else (None, None)
+        return Unreadable(rel, f"invalid JSON: {exc.message}", line, col, fix=fix)
     except ValueError as exc:  # e.g. an integer over Python's digit limit
         return Unreadable(rel, f"invalid JSON: {exc}", fix=fix)
     except RecursionError:
@@ -145,7 +150,8 @@ def _child(text: str, pos: int, part: str | int) -> int | None:
 
 
 def read_jsonl(rel: str, fh: HashingReader) -> Document | Unreadable:
-    """The records of a JSONL stream, one JSON value per non-blank line; the first bad line is Unreadable."""
+    """The records of a JSONL stream, one JSON value per non-blank line; the first bad line is Unreadable (a
+    non-finite number or a duplicate key too), and so is a stream without a record (an empty source)."""
     records: list[Any] = []
     lines: list[int] = []
     buffered = io.BufferedReader(fh, CHUNK)
@@ -157,11 +163,14 @@ def read_jsonl(rel: str, fh: HashingReader) -> Document | Unreadable:
             if isinstance(text, Unreadable):
                 return text
             try:
-                records.append(json.loads(text))
+                records.append(loads(text))
             except json.JSONDecodeError as exc:
                 return Unreadable(
                     rel, f"invalid JSON on line {number}: {_lower(exc.msg)}", number, exc.colno, fix=FIX_ARTIFACT
                 )
+            except NotStrictJson as exc:
+                col = line_col(text, exc.offset)[1] if exc.offset is not None else None
+                return Unreadable(rel, f"invalid JSON on line {number}: {exc.message}", number, col, fix=FIX_ARTIFACT)
             except ValueError as exc:
                 return Unreadable(rel, f"invalid JSON on line {number}: {exc}", number, fix=FIX_ARTIFACT)
             except RecursionError:
@@ -171,6 +180,12 @@ def read_jsonl(rel: str, fh: HashingReader) -> Document | Unreadable:
         # Detach so that the buffer, when collected, does not close the reader the caller still has to finish
         # (what it read ahead is already hashed; finish() hashes the rest).
         buffered.detach()
+    if not records:
+        return Unreadable(
+            rel,
+            "no records: the JSONL file is empty (or only blank lines); an empty source proves nothing",
+            fix="check that the job writing the file ran and wrote its records, then rebuild the artifacts",
+        )
 
     def locate(path: DataPath) -> tuple[int | None, int | None]:
         first = path[0] if path else None

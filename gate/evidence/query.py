@@ -87,12 +87,14 @@ _FIX_ENCODING = "save the file listed as UTF-8, or leave it out of `files:`"
 class QueryProblem(Exception):  # noqa: N818 - an expected condition, named for it (STYLE)
     """The query cannot give a value to judge in one document (nothing selected, failed, wrong type)."""
 
-    def __init__(self, message: str, fix: str, *, nothing: bool = False) -> None:
+    def __init__(self, message: str, fix: str, *, nothing: bool = False, detail: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.fix = fix
         self.nothing = nothing
         """True when the query selected nothing (said as "... in FILE" in the summary)."""
+        self.detail = detail
+        """Said after the message (and after "in FILE"), e.g. " (an empty list)"."""
 
 
 class Query:
@@ -101,6 +103,10 @@ class Query:
     `path` is exact for a chain of fields and indexes (`grader.inputs`, `envs[0].grader`, `envs[-1]`). For
     anything else (filters, projections, functions, pipes after them) it is the longest such chain the
     expression starts from (`envs` for `envs[?name=='math'].grader`), so a finding is placed there.
+
+    A query with a projection, filter or flatten (`graders[*].inputs[]`, `envs[?name=='G1'].inputs[]`) that
+    gives an empty list has selected nothing: `select` refuses it like null, and `value` gives None for it, so
+    `exists` fails and `absent` holds. A plain field whose value in the document is `[]` is a real value.
     """
 
     def __init__(self, text: str) -> None:
@@ -114,6 +120,8 @@ class Query:
             ) from None
         self.text = text
         self.path, self.exact = static_path(self.parsed.parsed)
+        self.projects = projects(self.parsed.parsed)
+        """Whether the query has a projection, filter or flatten (then `[]` means it selected nothing)."""
 
     def search(self, data: Any) -> Any:
         """The selected value (None when the query selects nothing); QueryProblem when it cannot run."""
@@ -127,16 +135,24 @@ class Query:
             ) from None
 
     def select(self, data: Any) -> Any:
-        """The selected value; QueryProblem when the query selects nothing (fail closed)."""
+        """The selected value; QueryProblem when the query selects nothing (fail closed): null, or an empty list
+        from a projection, filter or flatten."""
         value = self.search(data)
-        if value is None:
+        if value is None or (value == [] and self.projects):
             raise QueryProblem(
                 f"query '{self.text}' selected nothing",
                 f"make the files listed define {self.text}, or use `exists: true` / `absent: true` when it may "
                 "be missing",
                 nothing=True,
+                detail="" if value is None else " (an empty list)",
             )
         return value
+
+    def value(self, data: Any) -> Any:
+        """The selected value for `exists`/`absent`: None when the query selects nothing (null, or an empty list
+        from a projection, filter or flatten)."""
+        value = self.search(data)
+        return None if value == [] and self.projects else value
 
     def where(self, data: Any, element: int | None = None) -> DataPath:
         """The concrete data path to place a finding at: the selected value when the path is exact and present
@@ -177,6 +193,21 @@ def static_path(node: Mapping[str, Any]) -> tuple[DataPath, bool]:
     if children and kind != "literal":
         return static_path(children[0])[0], False
     return (), False
+
+
+_PROJECTING = frozenset({"projection", "value_projection", "filter_projection", "flatten"})
+
+
+def projects(node: Mapping[str, Any]) -> bool:
+    """Whether an expression has a projection (`[*]`, `*`, a slice), a filter (`[?...]`) or a flatten (`[]`)
+    anywhere: the node types whose result is an empty list when they select nothing."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.get("type") in _PROJECTING:
+            return True
+        stack.extend(c for c in current.get("children", ()) if isinstance(c, dict))
+    return False
 
 
 def resolve(data: Any, path: DataPath) -> tuple[DataPath, bool]:
@@ -364,6 +395,13 @@ def check(assertion: Assertion, value: Any, label: str) -> Verdict:
 
 def _contains(value: Any, operand: Any, op: str, label: str) -> tuple[bool, int | None]:
     if isinstance(value, list):
+        if not isinstance(operand, list) and any(isinstance(element, list) for element in value):
+            # A projection without flatten (`graders[*].inputs`) gives one list per element: contains would
+            # compare the operand with whole lists and never find it (not_contains would pass vacuously).
+            raise QueryProblem(
+                f"cannot apply {op} {show(operand)}: {label} is a list of lists: flatten it with [] in the query",
+                f"write the query as '{label}[]' so that {op} looks at the elements of the inner lists",
+            )
         for index, element in enumerate(value):
             if deep_equal(element, operand):
                 return True, index
@@ -482,11 +520,11 @@ def judge(
             continue
         try:
             # exists/absent judge null like any value; every other operator needs a selection (fail closed).
-            value = query.search(doc.data) if nullable else query.select(doc.data)
+            value = query.value(doc.data) if nullable else query.select(doc.data)
             verdict = check(assertion, value, label)
         except QueryProblem as exc:
-            obs = _observation(doc, query, exc.message, root)
-            text = f"{exc.message} in {doc.path}" if exc.nothing else f"{obs.where}: {exc.message}"
+            obs = _observation(doc, query, exc.message + exc.detail, root)
+            text = f"{exc.message} in {doc.path}{exc.detail}" if exc.nothing else f"{obs.where}: {exc.message}"
             problems.append(_Problem(obs, text, exc.fix))
             continue
         rows.append(_Row(doc, value, verdict))
@@ -564,6 +602,7 @@ __all__ = [
     "line_col",
     "no_position",
     "pointer",
+    "projects",
     "resolve",
     "show",
     "static_path",

@@ -17,6 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 from gate.errors import EvidenceUnavailable
 from gate.evidence.context import Context
+from gate.evidence.query import line_col
+from gate.evidence.strictjson import NotStrictJson, loads
 from gate.model import SarifSpec
 from gate.results import Evidence, Observation, Read, Status, evidence
 
@@ -66,10 +68,19 @@ def _parse(data: bytes, rel: str) -> Any:
     if not data.strip():
         raise EvidenceUnavailable(f"{rel} is empty; expected a SARIF log", where=rel)
     try:
-        return json.loads(data)
+        text = data.decode(json.detect_encoding(data), "surrogatepass")  # as json.loads decodes bytes
+        return loads(text)
     except json.JSONDecodeError as exc:
         raise EvidenceUnavailable(
             f"{rel}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}", where=rel, hint="rebuild the report in CI"
+        ) from None
+    except NotStrictJson as exc:
+        where = rel
+        if exc.offset is not None:
+            line, col = line_col(text, exc.offset)
+            where = f"{rel}:{line}:{col}"
+        raise EvidenceUnavailable(
+            f"{where}: invalid JSON: {exc.message}", where=rel, hint="rebuild the report in CI"
         ) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise EvidenceUnavailable(f"{rel}: invalid JSON: {exc}", where=rel) from None

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from gate.errors import UsageError
 from gate.results import Evidence, ItemResult, Observation, Report, Status, Verdict, Waiver
 
-FORMATS = ("text", "json", "junit", "sarif", "markdown")
+FORMATS = ("text", "json", "junit", "sarif", "markdown", "codeclimate")
 """The formats `--format` accepts. GitHub Actions output (gate.report.github) is written beside them, not chosen."""
 
 SEVERITY_ORDER = {"blocker": 0, "major": 1, "minor": 2}
@@ -45,6 +45,10 @@ def render(fmt: str, report: Report, *, color: bool = False, width: int = 100) -
         from gate.report import markdown
 
         return markdown.render(report)
+    if fmt == "codeclimate":
+        from gate.report import codeclimate
+
+        return codeclimate.render(report)
     raise UsageError(f"unknown report format '{fmt}'", hint=f"formats: {', '.join(FORMATS)}")
 
 

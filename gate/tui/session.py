@@ -20,7 +20,7 @@ from gate.loader import LoadedChecklist
 from gate.model import Item
 from gate.results import EntryView, ItemResult, Report, SignoffStatus, Status, Verdict, fold_status
 from gate.signers import Signers
-from gate.signoff import Identity, SignRefused
+from gate.signoff import Identity, SignRefused, check_report
 
 ARTIFACT_KINDS = frozenset({"json", "junit", "sarif", "canary"})
 """Evidence kinds read from --artifacts (DESIGN "Where evidence is read")."""
@@ -142,12 +142,7 @@ class Session:
         top = gitrepo.toplevel(o.repo)
         if o.report is not None:
             report = read_report(o.report)
-            if report.checklist.digest != loaded.digest:
-                raise SignRefused(
-                    f"{o.report} was made with another checklist (digest {report.checklist.digest[:12]}, the local "
-                    f"{loaded.shown} is {loaded.digest[:12]})",
-                    hint="sign with the checklist of the release commit, or ask CI for a fresh report",
-                )
+            check_report(report, loaded, str(o.report))
             if report.release not in (None, o.release):
                 raise UsageError(f"{o.report} was made for release '{report.release}', not '{o.release}'")
             if not report.release_commit:

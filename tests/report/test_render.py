@@ -13,8 +13,8 @@ from gate.results import Report, Status
 from tests.report.conftest import CANARY_MESSAGE, make_report, sample_items
 
 
-def test_formats_are_the_documented_five() -> None:
-    assert FORMATS == ("text", "json", "junit", "sarif", "markdown")
+def test_formats_are_the_documented_six() -> None:
+    assert FORMATS == ("text", "json", "junit", "sarif", "markdown", "codeclimate")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -30,7 +30,7 @@ def test_no_format_has_escape_codes_without_color(fmt: str, report: Report, monk
     assert "\x1b" not in render(fmt, report, color=False)
 
 
-@pytest.mark.parametrize("fmt", ["json", "junit", "sarif", "markdown"])
+@pytest.mark.parametrize("fmt", ["json", "junit", "sarif", "markdown", "codeclimate"])
 def test_color_applies_to_text_only(fmt: str, report: Report) -> None:
     assert render(fmt, report, color=True) == render(fmt, report)
 
@@ -38,7 +38,7 @@ def test_color_applies_to_text_only(fmt: str, report: Report) -> None:
 def test_unknown_format_is_a_usage_error(report: Report) -> None:
     with pytest.raises(UsageError, match="unknown report format 'yaml'") as info:
         render("yaml", report)
-    assert info.value.hint == "formats: text, json, junit, sarif, markdown"
+    assert info.value.hint == "formats: text, json, junit, sarif, markdown, codeclimate"
 
 
 def test_canary_observation_passes_through_every_format_unaltered(report: Report) -> None:

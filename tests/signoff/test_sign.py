@@ -273,3 +273,49 @@ def test_a_too_long_waiver_names_the_latest_allowed_expiry(tmp_path: Path, keys,
     err = capsys.readouterr().err
     assert "allows at most 14 days, until " in err
     assert "hint: give --expires " in err
+
+
+def test_an_edited_ci_report_is_refused(tmp_path: Path, keys, capsys) -> None:
+    rel = build_release(tmp_path / "repo", keys, env=LEAKY)
+    report = tmp_path / "report.json"
+    assert check(rel, "--evidence-only", "--format", f"json={report}") == 1
+    data = json.loads(report.read_text())
+    for ev in data["items"][0]["evidence"]:
+        for obs in ev["observations"]:
+            obs["message"] = "grader.inputs contains 'debug_flag' (harmless)"
+    report.write_text(json.dumps(data))
+    capsys.readouterr()
+    args = ["--item", "configs", "--waive", "--expires", "2026-12-31", "--comment", "x", "--report", str(report)]
+    assert sign(rel, "carol", *args) == 1
+    assert "the evidence shown for 'configs' does not match its evidence digest" in capsys.readouterr().err
+
+
+def test_an_entry_signed_in_the_future_invalidates_the_ledger(release: Release, capsys) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from gate import api, ledger
+    from gate.ledger import EntryBody
+    from gate.signing import public_key_of
+
+    report = api.check(release.checklist, repo=release.repo.path, evidence_only=True)
+    item = report.items[0]
+    body = EntryBody.model_validate(
+        {
+            "decision": "approve",
+            "release": "r1",
+            "checklist_id": "cot",
+            "checklist_digest": report.checklist.digest,
+            "item": item.id,
+            "item_digest": item.item_digest,
+            "evidence_digest": item.evidence_digest,
+            "role": "safety-lead",
+            "signer": "carol",
+            "key": public_key_of(release.keys["carol"]).fingerprint,
+            "signed_at": datetime.now(UTC).replace(microsecond=0) + timedelta(days=700),
+            "comment": "from the future",
+        }
+    )
+    path = ledger.write_entry(release.repo.path, body, ledger.sign_entry(body, key_file=release.keys["carol"]))
+    assert main(["ledger", "verify", "--release", "r1", "--repo", str(release.repo.path)]) == 1
+    assert f"{path.name}: signed in the future" in capsys.readouterr().err
+    assert check(release) == 1
