@@ -37,20 +37,22 @@ NEEDED_BESIDES_CANARY = 600 << 20
 """Disk the other workloads take at full size (the 100k-commit repository is most of it)."""
 
 WHY: dict[str, str] = {
-    "trailers": "git's path-limited walk is the baseline itself; gate also resolves the `since` tag "
-    "(a second full-history walk, run in parallel), parses 20k commits in Python and binds each into the "
+    "trailers": "git's path-limited walk is the baseline itself; gate also resolves the `since` tag (a second "
+    "full-history walk, run in parallel with the log), parses 20k commits in Python and binds each into the "
     "evidence digest",
+    "signed": "gate's start-up is most of the budget; the 200 signatures themselves take ~20 ms in-process",
     "junit": "gate needs each test case's line for its findings, which only expat's Python callbacks give "
-    "(gate/evidence/xmlsafe.py: ~1.5 µs per element); the baseline builds elements in C without positions",
-    "imports": "gate parses each reached module with CPython's own parser (ast.parse, ~1 ms per 3 kB module, "
-    "exact about what Python accepts); import-linter scans with grimp's Rust parser on all cores",
+    "(gate/evidence/xmlsafe.py, ~1.5 µs per element); the baseline builds elements in C, without positions",
+    "imports": "gate parses each reached module with CPython's own parser (ast.parse, ~1 ms per 3 kB module, exact "
+    "about what Python accepts); import-linter scans with grimp's Rust parser on all cores",
     "imports-warm": "nothing is parsed, but every module is still read and hashed through the repository view "
-    "(gate/evidence/context.py: ~0.2 ms per file) on top of gate's start-up",
-    "config": "gate parses faster than the baseline's yaml.load (a direct constructor, memoised resolver), but "
-    "reads each file through the repository view (gate/evidence/context.py: ~0.15 ms per file) and starts slower",
+    "(gate/evidence/context.py, ~0.2 ms per file: two Path.resolve() per file) on top of gate's start-up",
+    "config": "gate's parsing is faster than the baseline's yaml.load (direct construction, memoised resolver), but "
+    "each file is read through the repository view (gate/evidence/context.py, ~0.18 ms per file: two "
+    "Path.resolve() per file) and gate starts slower",
     "config-warm": "nothing is parsed, but every file is still read and hashed through the repository view "
-    "(gate/evidence/context.py: ~0.15 ms per file) on top of gate's start-up",
-    "demo": "the whole check is ~2x gate's start-up, which is mostly importing gate.model",
+    "(gate/evidence/context.py, ~0.18 ms per file) on top of gate's start-up",
+    "demo": "importing gate (the pydantic models of gate.model and gate.results) takes about 4x the baseline by itself",
 }
 """Known causes, shown for a row that misses its target (measured while building the bench; see the note)."""
 

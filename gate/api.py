@@ -38,13 +38,17 @@ class GateBlocked(GateError):  # noqa: N818 - an expected condition, named for i
     """
 
     def __init__(self, report: Report) -> None:
-        from gate.report import headline
-
-        word, counts, context = headline(report)
         blocking = [item.id for item in report.blocking]
-        shown = f": {', '.join(blocking[:5])}{' ...' if len(blocking) > 5 else ''}" if blocking else ""
+        if report.verdict is Verdict.PENDING:
+            what = "awaiting sign-off"
+        elif blocking:
+            what = f"blocked by {len(blocking)} item{'s' if len(blocking) != 1 else ''}: " + ", ".join(blocking[:5])
+            what += " ..." if len(blocking) > 5 else ""
+        else:  # a reject, an expired waiver or a weakening against the baseline: the report says which
+            rejected = [i.id for i in report.items if i.signoff_state and i.signoff_state.status == "REJECTED"]
+            what = f"blocked (rejected: {', '.join(rejected)})" if rejected else "blocked"
         super().__init__(
-            f"{word}: {counts} ({context}){shown}",
+            f"checklist {report.checklist.id} v{report.checklist.version}: {what}",
             hint="the report says what was seen where and how to clear it: `gate check` prints it",
         )
         self.report = report

@@ -266,7 +266,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
             print(line + ("  (exists)" if line.strip() in existing else ""), file=sys.stderr)
         if existing and not args.force:
             raise init.InitError(f"refusing to overwrite {', '.join(existing)}", hint="pass --force to overwrite")
-        if _ask("Write these files? (yes/no)", "yes").strip().lower() not in ("y", "yes"):
+        if (_ask("Write these files? (yes/no)", "yes").strip().lower() or "yes") not in ("y", "yes"):
             print("gate: nothing written", file=sys.stderr)
             return ExitCode.OK
     written = init.write(plan, force=args.force)

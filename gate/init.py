@@ -125,6 +125,7 @@ def plan(root: Path, answers: Answers) -> Plan:
             f"checklist '{name}' has no stage '{answers.stage}'",
             hint=f"its stages: {', '.join(checklist.stages) or 'none'}",
         )
+    action = _action_ref(answers.action)
     ci = answers.ci or default_ci(root)
     if ci not in CI_CHOICES:
         raise InitError(f"unknown CI '{ci}'", hint=f"choose one of: {', '.join(CI_CHOICES)}")
@@ -148,8 +149,8 @@ def plan(root: Path, answers: Answers) -> Plan:
     notes = []
     if ci != "none":
         values = {"checklist": checklist_path, "artifacts": artifacts, "stage": answers.stage or ""}
-        files[CI_FILES[ci]] = render_ci(ci, {**values, "action": answers.action}).encode()
-        if ci == "github" and answers.action == DEFAULT_ACTION:
+        files[CI_FILES[ci]] = render_ci(ci, {**values, "action": action}).encode()
+        if ci == "github" and action == DEFAULT_ACTION:
             notes.append(
                 f"{CI_FILES[ci]} uses '{DEFAULT_ACTION}': point it at your copy of gate's action "
                 "(--action OWNER/REPO@REF)"
@@ -192,12 +193,28 @@ def render_ci(ci: str, values: dict[str, str]) -> str:
     return text
 
 
+_FOLDER = re.compile(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")
+_ACTION = re.compile(r"(\./[A-Za-z0-9._/-]+|[A-Za-z0-9._-]+/[A-Za-z0-9._-]+(/[A-Za-z0-9._/-]+)?@[A-Za-z0-9._/-]+)")
+
+
 def _rel_folder(value: str, flag: str) -> str:
+    """A folder inside the repository, in the characters a workflow can carry unquoted (it is written into one)."""
     path = value.strip().rstrip("/")
-    parts = Path(path).parts
-    if not path or Path(path).is_absolute() or ".." in parts or "\\" in path or '"' in path:
-        raise InitError(f"{flag} '{value}' must be a folder inside the repository, e.g. {DEFAULT_ARTIFACTS}")
-    return Path(path).as_posix()
+    if not _FOLDER.fullmatch(path) or ".." in path.split("/") or path.startswith("."):
+        raise InitError(
+            f"{flag} '{value}' must be a folder inside the repository, e.g. {DEFAULT_ARTIFACTS}",
+            hint="letters, digits, '.', '_', '-' and '/', not starting with '.'",
+        )
+    return path
+
+
+def _action_ref(value: str) -> str:
+    """OWNER/REPO@REF (or OWNER/REPO/PATH@REF, or ./PATH): written into the workflow's `uses:` as it is."""
+    if not _ACTION.fullmatch(value):
+        raise InitError(
+            f"--action '{value}' is not OWNER/REPO@REF", hint="e.g. your-org/gate@v1 or your-org/gate@<sha>"
+        )
+    return value
 
 
 def _with_includes(path: Path, root: Path, seen: set[Path] | None = None) -> Iterator[Path]:
@@ -373,7 +390,9 @@ def _signers(answers: Answers, checklist: Checklist) -> tuple[Signers, str]:
             for p in answers.people
         },
     }
-    text = SIGNERS_HEADER + yaml.safe_dump(data, sort_keys=False, width=4096, allow_unicode=True)
+    text = SIGNERS_HEADER + yaml.safe_dump(
+        data, sort_keys=False, width=4096, allow_unicode=True, default_flow_style=None
+    )
     try:
         return parse_signers(text.encode(), SIGNERS_PATH), text
     except ProblemsError as exc:
@@ -565,7 +584,7 @@ def _ask_people(root: Path, ask: Ask, say: Say) -> list[Person]:
                 read_key_file(Path(key).expanduser())
                 break
             except InitError as exc:
-                say(f"  {exc}")
+                say(f"  {exc}" + (f"; {exc.hint}" if exc.hint else ""))
         people.append(Person(identity=identity, name=name, emails=emails, keys=[Path(key).expanduser()]))
 
 

@@ -31,6 +31,8 @@ def isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monkey
         "SSH_AGENT_PID",
         "GIT_DIR",
         "GIT_WORK_TREE",
+        "GATE_CACHE_DIR",
+        "GATE_NO_CACHE",
     ):
         monkeypatch.delenv(name, raising=False)
     yield

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -175,15 +176,19 @@ def test_a_trailer_check_on_a_path_no_commit_touches_is_caught(
     write({"c.yaml": HEAD + item(evidence, BOTH, id="reward-reviewed"), **trailer_fixtures()})
     code, out, err = run(capsys, "--selftest", "--mutate", "c.yaml")
     assert code == 1
-    assert err_lines(err)[1:] == [
-        "gate: error: c.yaml:18:9: reward-reviewed: counterexample passed: examples/leaky expected fail, got PASS — "
-        "this check cannot catch what the example shows",
-        "selftest: 1 item, 2 examples in 1 checklist: 1 error, 0 warnings",
+    # The collector refuses paths that match no file at either end of the range (ERROR, not a vacuous PASS), and the
+    # selftest says an ERROR does not show that the check can fail.
+    vacuous = "paths 'rl/rewards/**' match no file at SHA or SHA: a typo would make this check vacuous"
+    assert [re.sub(r"\b[0-9a-f]{12}\b", "SHA", line) for line in err_lines(err)[1:]] == [
+        f"gate: error: c.yaml:18:9: reward-reviewed: examples/leaky expected fail, got ERROR ({vacuous}): an ERROR "
+        "proves the source was unreadable, not that the check can fail",
+        f"gate: error: c.yaml:19:9: reward-reviewed: examples/clean expected pass, got ERROR ({vacuous})",
+        "selftest: 1 item, 2 examples in 1 checklist: 2 errors, 0 warnings",
         "mutate: 0 of 1 mutation made the item FAIL; 0 not mutable",
     ]
     assert out.splitlines()[-2:] == [
         "mutations of c.yaml:",
-        "  cannot mutate reward-reviewed: no tracked file matches 'rl/rewards/**', so no commit can touch the paths ✗",
+        "  not mutated reward-reviewed: its passing example did not pass",
     ]
 
 

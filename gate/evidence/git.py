@@ -9,7 +9,9 @@ engine turns into ERROR.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import operator
 import re
 import shutil
 import tempfile
@@ -244,6 +246,31 @@ def _range_and_log(
     return rng, lambda: read_log(rng.base, rng.end)
 
 
+def _require_paths(view: RepoView, rng: _Range, globs: list[str]) -> None:
+    """ERROR when `paths` match no file (nor submodule) at the range's end nor at its base: a typo (`rewards` for
+    `reward`) would select no commit and pass. Paths that exist only between the two ends are not looked for."""
+    folders = _exact_pathspecs(globs)
+    matches: Callable[[str], bool]
+    if folders is not None:  # `folder/**` globs: a prefix test is exact, and fast on a large tree
+        prefixes = tuple(f.removeprefix(":(top,literal)") for f in folders)
+        matches = operator.methodcaller("startswith", prefixes)
+    else:
+        matches = compile_globs(globs).match_file
+    for commit in dict.fromkeys((rng.end, rng.base)):
+        if commit == view.commit:
+            files, links = view.tree, view.gitlinks
+        else:
+            files, links = gitrepo.tree_and_gitlinks(view.root, commit)
+        if any(map(matches, itertools.chain(files, links))):
+            return
+    shown = ", ".join(f"'{g}'" for g in globs)
+    raise EvidenceUnavailable(
+        f"paths {shown} match no file at {rng.end[:12]} or {rng.base[:12]}: a typo would make this check vacuous",
+        where=globs[0],
+        hint="fix `paths:` so that it names the files the check is about (gitignore-style globs)",
+    )
+
+
 def _bind_mailmap(view: RepoView) -> list[Read]:
     """git maps identities through the work tree's .mailmap: it must be committed and unmodified, and is bound."""
     path = view.root / MAILMAP
@@ -335,6 +362,7 @@ def collect_trailers(spec: GitTrailersSpec, ctx: Context) -> Evidence:
         first_parent=spec.merges == "first-parent",
         no_merges=spec.merges == "skip",
     )
+    _require_paths(view, rng, spec.paths)
     read = _bind_mailmap(view)
     signers_rel = spec.allowed_signers if spec.signed else None
     with _signers_file(view, signers_rel, read) as signers:
@@ -505,6 +533,7 @@ def collect_authors_disjoint(spec: GitAuthorsDisjointSpec, ctx: Context) -> Evid
     group = _group(data, spec.group_file)
     read = [Read(path=spec.group_file, root="repo", sha256=sha)]
     rng, history_of = _history(view, spec.since, spec.range, spec.paths)
+    _require_paths(view, rng, spec.paths)
     if spec.mailmap:
         read += _bind_mailmap(view)
     history = history_of()

@@ -59,7 +59,7 @@ def loads(text: str) -> Any:
     json.loads raises them."""
     try:
         return _DECODER.decode(text)
-    except NotStrictJson as exc:
+    except NotStrictJson:
         found = locate(text)
         if found is None:
             raise

@@ -103,7 +103,7 @@ def _place(obs: Observation, home: str, home_line: int) -> tuple[str, int]:
 def _where(obs: Observation, path: str) -> str:
     """What the location cannot say: an artifact or subject path, or a commit."""
     if obs.path and path != obs.path:
-        return f"{obs.root}:{obs.where}: "
+        return f"{'subject' if obs.root == 'subject' else 'artifact'} {obs.where}: "
     if obs.commit and not obs.path:
         return f"commit {obs.commit[:12]}: "
     return ""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import hashlib
+import lzma
 from pathlib import Path
 
 import pytest
@@ -283,6 +285,36 @@ def test_corrupt_deflate_data_is_an_error(repo: GitRepo, tmp_path: Path) -> None
     result = run(repo, tmp_path, {"logs/b.log.gz": bytes(data)})
     assert result.status is Status.ERROR
     assert result.summary == "logs/b.log.gz is a corrupt gzip file (Error -1 Invalid deflate block found)"
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("xz", lzma.compress(f"{ALPHA}\n".encode())),
+        ("bzip2", bz2.compress(f"{ALPHA}\n".encode())),
+        ("zstd", b"\x28\xb5\x2f\xfd" + b"\x00" * 16),
+        ("zip", b"PK\x03\x04" + b"\x00" * 26),
+        ("7z", b"7z\xbc\xaf\x27\x1c" + b"\x00" * 26),
+    ],
+)
+def test_logs_in_other_compressed_formats_are_an_error(repo: GitRepo, tmp_path: Path, name: str, data: bytes) -> None:
+    # Scanned as raw bytes, a compressed log would never show a canary it holds.
+    result = run(repo, tmp_path, {"logs/a.log": CLEAN, "logs/b.log.x": data})
+    assert result.status is Status.ERROR
+    assert result.summary == (
+        f"logs/b.log.x is {name}-compressed; gate reads plain or gzip logs: decompress it or store it as gzip"
+    )
+    # The positive control too: its canaries would never be found.
+    result = run(repo, tmp_path / "2", {"logs/a.log": CLEAN}, dump=data)
+    assert result.status is Status.ERROR
+    assert result.summary == (
+        f"cot/dump.jsonl.gz is {name}-compressed; gate reads plain or gzip logs: decompress it or store it as gzip"
+    )
+
+
+def test_plain_log_starting_like_bzip2_is_read(repo: GitRepo, tmp_path: Path) -> None:
+    result = run(repo, tmp_path, {"logs/a.log": "BZh, said the grader\n"})
+    assert result.status is Status.PASS
 
 
 def test_changed_log_is_a_stale_artifact(repo: GitRepo, tmp_path: Path) -> None:

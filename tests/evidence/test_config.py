@@ -180,13 +180,28 @@ def test_complex_query_falls_back_to_the_key_it_starts_from(git_repo) -> None:
 def test_json_config_is_located_exactly(git_repo) -> None:
     repo = git_repo()
     text = (
-        '{\n  "name": "chat",\n  "grader": {"inputs": ["prompt"], "x": 1},\n'
+        '{\n  "name": "chat",\n  "judge": {"inputs": ["prompt"], "x": 1},\n'
         '  "grader": {\n    "inputs": ["prompt", "reasoning"]\n  }\n}\n'
     )
     repo.commit({"rl/envs/chat.json": text})
     ev = run(repo, NOT_CONTAINS, files="rl/envs/*.json")
-    assert ev.summary == "1 of 1 file: grader.inputs contains 'reasoning'"  # duplicate keys: the last one counts
+    assert ev.summary == "1 of 1 file: grader.inputs contains 'reasoning'"
     assert where(ev) == [("rl/envs/chat.json:5:26", "/grader/inputs/1")]
+
+
+def test_json_config_with_a_duplicate_key_is_an_error(git_repo) -> None:
+    # Last-wins would hide the first value from the check (and other readers may take the first).
+    repo = git_repo()
+    text = (
+        '{\n  "name": "chat",\n  "grader": {"inputs": ["prompt", "reasoning"]},\n'
+        '  "grader": {\n    "inputs": ["prompt"]\n  }\n}\n'
+    )
+    repo.commit({"rl/envs/chat.json": text})
+    ev = run(repo, NOT_CONTAINS, files="rl/envs/*.json")
+    assert ev.status is Status.ERROR
+    assert ev.summary == (
+        "rl/envs/chat.json:4:3: invalid JSON: duplicate key 'grader' (readers disagree on which value counts)"
+    )
 
 
 def test_toml_config_is_located_at_the_key_line(git_repo) -> None:

@@ -127,3 +127,64 @@ def test_no_repository_is_an_error(tmp_path: Path) -> None:
     ctx = context(None)
     with pytest.raises(EvidenceUnavailable, match="no repository given"):
         ctx.need_repo()
+
+
+def test_symlink_to_a_modified_untracked_or_ignored_file_is_an_error(git_repo) -> None:
+    repo = git_repo()
+    repo.commit({".gitignore": "local/\n", "shared.yaml": "x: 1\n", "real.yaml": "x: 1\n"})
+    (repo.path / "rl").mkdir()
+    for name, target in (("math", "../shared.yaml"), ("code", "../local/code.yaml"), ("chat", "../new.yaml")):
+        os.symlink(target, repo.path / "rl" / f"{name}.yaml")
+    os.symlink("../real.yaml", repo.path / "rl" / "ok.yaml")
+    repo.repo.index.add(["rl/math.yaml", "rl/code.yaml", "rl/chat.yaml", "rl/ok.yaml"])
+    release = repo.commit({}, "links")
+    repo.write({"shared.yaml": "x: 2\n", "local/code.yaml": "x: 1\n", "new.yaml": "x: 1\n"})
+    view = context(repo).need_repo()
+    assert view.read_bytes("rl/ok.yaml")[0] == b"x: 1\n"
+    expected = {
+        "rl/math.yaml": f"rl/math.yaml is a symlink to shared.yaml, which differs from the release commit "
+        f"{release[:12]} (modified, staged or deleted); only committed, unmodified files are evidence",
+        "rl/code.yaml": f"rl/code.yaml is a symlink to local/code.yaml, which is not in the release commit "
+        f"{release[:12]} (untracked, gitignored or outside git); only committed, unmodified files are evidence",
+        "rl/chat.yaml": "rl/chat.yaml is a symlink to new.yaml, which is not committed; only committed, unmodified "
+        "files are evidence",
+    }
+    for link, message in expected.items():
+        with pytest.raises(EvidenceUnavailable) as info:
+            view.read_bytes(link)
+        assert info.value.message == message
+
+
+def test_globs_reaching_into_a_submodule_are_an_error(git_repo) -> None:
+    repo = git_repo()
+    sha = repo.commit({"rl/envs/a.yaml": "x: 1\n", "rl/reward/r.py": "r = 1\n"})
+    repo.git("update-index", "--add", "--cacheinfo", f"160000,{sha},rl/envs/ext")
+    repo.git("commit", "--quiet", "-m", "add a submodule", env=repo._env("alice"))
+    view = context(repo).need_repo()
+    message = (
+        "rl/envs/ext is a git submodule: gate does not read inside submodules; check the submodule's own repository"
+    )
+    for globs in (["rl/envs/**/*.yaml"], ["*.yaml"], ["rl/**"], ["rl/envs/*/leaky.yaml"]):
+        with pytest.raises(EvidenceUnavailable) as info:
+            view.match(globs)
+        assert info.value.message == message
+    # Globs that cannot reach inside it, or leave it out, are fine.
+    assert view.match(["rl/envs/*.yaml"]) == ["rl/envs/a.yaml"]
+    assert view.match(["rl/reward/**"]) == ["rl/reward/r.py"]
+    assert view.match(["**/*.yaml", "!rl/envs/ext"]) == ["rl/envs/a.yaml"]
+
+
+def test_artifact_recorded_in_the_manifest_but_missing_is_an_error(git_repo, tmp_path: Path) -> None:
+    repo = git_repo()
+    sha = repo.commit({"a": "1"})
+    arts = make_artifacts(
+        tmp_path / "out", {"logs/shard0.log": "a\n", "logs/shard1.log": "b\n", "m.json": "{}"}, commit=sha
+    )
+    (arts / "logs" / "shard1.log").unlink()
+    ctx = context(repo, arts)
+    with pytest.raises(EvidenceUnavailable) as info:
+        ctx.artifacts.match(["logs/*.log"])
+    assert info.value.message == "incomplete artifacts: logs/shard1.log is recorded in gate-artifacts.json but missing"
+    assert ctx.artifacts.match(["*.json"]) == ["m.json"]
+    # Without the manifest there is no record to compare with (the output says the check was skipped).
+    assert context(repo, arts, use_manifest=False).artifacts.match(["logs/*.log"]) == ["logs/shard0.log"]

@@ -128,6 +128,21 @@ def test_manifest_not_json_is_an_error(repo: GitRepo, subject: Path, tmp_path: P
     )
 
 
+def test_manifest_with_a_duplicate_key_or_nan_is_an_error(repo: GitRepo, subject: Path, tmp_path: Path) -> None:
+    # Last-wins would let a second "sha256" override the one other readers of the manifest see.
+    text = f'{{"files": {{"model": {{"sha256": "{OTHER}",\n  "sha256": "{GOOD}"}}}}}}'
+    result = from_manifest(repo, subject, tmp_path, text)
+    assert result.status is Status.ERROR
+    assert result.summary == (
+        "build/manifest.json:2:3: invalid JSON: duplicate key 'sha256' (readers disagree on which value counts)"
+    )
+    result = from_manifest(repo, subject, tmp_path / "2", '{"files": {"model": {"sha256": "x", "size": Infinity}}}')
+    assert result.status is Status.ERROR
+    assert result.summary == (
+        "build/manifest.json:1:45: invalid JSON: Infinity is not a JSON number (NaN and Infinity are not JSON)"
+    )
+
+
 def test_missing_manifest_is_an_error(repo: GitRepo, subject: Path, tmp_path: Path) -> None:
     folder = make_artifacts(tmp_path / "out", {"other.json": "{}"}, commit=repo.head)
     spec = DigestSpec(kind="digest", file="model.safetensors", manifest="build/manifest.json", key="sha256")

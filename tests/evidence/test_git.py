@@ -81,12 +81,30 @@ def test_trailers_pass_when_every_commit_has_an_independent_review(git_repo) -> 
 
 def test_trailers_pass_says_so_when_no_commit_touched_the_paths(git_repo) -> None:
     repo = git_repo()
-    released(repo)
+    repo.commit({"README.md": "hi\n", "rl/reward/scale.py": "x = 1\n"}, "start")
+    repo.tag("v1.0")
     repo.commit({"docs/notes.md": "n\n"}, "Docs only")
     result = trailers(context(repo))
     assert result.status is Status.PASS
     assert result.summary == f"0 commits touched rl/reward/** in v1.0..{repo.head[:12]}"
     assert result.read == []
+
+
+def test_paths_matching_no_file_at_either_end_of_the_range_are_an_error(git_repo) -> None:
+    # A typo ('rewards' for 'reward') selects no commit: without this, the check would pass on nothing.
+    repo = git_repo()
+    base = repo.commit({"README.md": "hi\n", "rl/reward/scale.py": "x = 1\n"}, "start")
+    repo.tag("v1.0")
+    end = repo.commit({"rl/reward/scale.py": "x = 2\n", "teams/graders.txt": GROUP}, "Unreviewed reward change")
+    message = f"paths 'rl/rewards/**' match no file at {end[:12]} or {base[:12]}: a typo would make this check vacuous"
+    for result in (trailers(context(repo), paths="rl/rewards/**"), disjoint(context(repo), paths="rl/rewards/**")):
+        assert result.status is Status.ERROR
+        assert result.summary == message
+    # A glob (not a folder/**) is matched the same way; a file only at the base still counts.
+    result = trailers(context(repo), paths="rl/*/scale.py")
+    assert result.status is Status.FAIL
+    repo.commit({"rl/reward/scale.py": None}, "Remove the reward")
+    assert trailers(context(repo)).status is Status.FAIL
 
 
 def test_trailers_fail_without_reviewed_by(git_repo) -> None:

@@ -225,3 +225,66 @@ def test_unrecorded_artifact_is_an_error(git_repo, tmp_path: Path) -> None:
         Status.ERROR,
         "evals/late.json is not recorded in gate-artifacts.json; it was not built by the recorded CI run",
     )
+
+
+def test_a_projection_selecting_an_empty_list_is_an_error(git_repo, tmp_path: Path) -> None:
+    grader = '{"graders": [{"name": "g1", "input": ["prompt", "reasoning"]}], "inputs": []}\n'
+    repo, arts = setup(git_repo, tmp_path, {"grader.json": grader})
+    for query in ("graders[*].inputs[]", "graders[?name=='G1'].input[]"):
+        ev = run(repo, arts, "grader.json", query, {"not_contains": "reasoning"})
+        assert ev.status is Status.ERROR
+        assert ev.summary == f"query '{query}' selected nothing in grader.json (an empty list)"
+        assert ev.observations[0].message == f"query '{query}' selected nothing (an empty list)"
+        # exists/absent: an empty projection counts as absent (a filter that selects no record).
+        assert run(repo, arts, "grader.json", query, {"absent": True}).status is Status.PASS
+        assert run(repo, arts, "grader.json", query, {"exists": True}).status is Status.FAIL
+    # A field that is [] in the document is a real value.
+    ev = run(repo, arts, "grader.json", "inputs", {"not_contains": "reasoning"})
+    assert (ev.status, ev.summary) == (Status.PASS, "1 of 1 file: inputs does not contain 'reasoning'")
+    ev = run(repo, arts, "grader.json", "graders[*].input", {"not_contains": "reasoning"})
+    assert ev.status is Status.ERROR
+    assert ev.summary == (
+        "grader.json:1:13: cannot apply not_contains 'reasoning': graders[*].input is a list of lists: "
+        "flatten it with [] in the query"
+    )
+
+
+def test_jsonl_without_records_is_an_error(git_repo, tmp_path: Path) -> None:
+    for text in ("", "\n  \n"):
+        repo, arts = setup(git_repo, tmp_path, {"grader_calls.jsonl": text})
+        ev = run(repo, arts, "*.jsonl", "[?cot_visible].id", {"absent": True})
+        assert ev.status is Status.ERROR
+        assert ev.summary == (
+            "grader_calls.jsonl: no records: the JSONL file is empty (or only blank lines); an empty source proves "
+            "nothing"
+        )
+        assert ev.read == [Read(path="grader_calls.jsonl", root="artifacts", sha256=sha(text))]
+
+
+def test_non_finite_numbers_and_duplicate_keys_are_errors(git_repo, tmp_path: Path) -> None:
+    not_json = "is not a JSON number (NaN and Infinity are not JSON)"
+    cases = {
+        '{"acc": 0.9,\n "leak_rate": -Infinity}\n': f"metrics.json:2:15: invalid JSON: -Infinity {not_json}",
+        '{"cot_leak": NaN}': f"metrics.json:1:14: invalid JSON: NaN {not_json}",
+        '{"exposed": true,\n  "exposed": false}': (
+            "metrics.json:2:3: invalid JSON: duplicate key 'exposed' (readers disagree on which value counts)"
+        ),
+        '{"a": {"b": [{"x": 1, "x": 1}]}}': (
+            "metrics.json:1:23: invalid JSON: duplicate key 'x' (readers disagree on which value counts)"
+        ),
+    }
+    for text, summary in cases.items():
+        repo, arts = setup(git_repo, tmp_path, {"metrics.json": text})
+        ev = run(repo, arts, "metrics.json", "acc", {"exists": True})
+        assert (ev.status, ev.summary) == (Status.ERROR, summary)
+    text = '{"id": 1}\n{"id": 2, "score": Infinity}\n{"id": 3, "id": 4}\n'
+    repo, arts = setup(git_repo, tmp_path, {"calls.jsonl": text})
+    ev = run(repo, arts, "*.jsonl", "[*].id", {"contains": 1})
+    assert ev.summary == (
+        "calls.jsonl:2:20: invalid JSON on line 2: Infinity is not a JSON number (NaN and Infinity are not JSON)"
+    )
+    repo, arts = setup(git_repo, tmp_path, {"calls.jsonl": '{"id": 1}\n{"id": 3, "id": 4}\n'})
+    ev = run(repo, arts, "*.jsonl", "[*].id", {"contains": 1})
+    assert ev.summary == (
+        "calls.jsonl:2:11: invalid JSON on line 2: duplicate key 'id' (readers disagree on which value counts)"
+    )

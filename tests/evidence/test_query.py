@@ -123,3 +123,54 @@ def test_locate_json_follows_the_path_and_takes_the_last_duplicate() -> None:
     assert text[locate_json(text, ("x", 1, "y")) :].startswith('"s"')
     assert text[locate_json(text, ("x", 7)) :].startswith("[10")
     assert locate_json(text, ()) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "projects"),
+    [
+        ("graders[*].inputs[]", True),
+        ("graders[?name=='G1'].inputs[]", True),
+        ("graders[*].inputs", True),
+        ("inputs[]", True),
+        ("envs.*.grader", True),
+        ("a[1:3]", True),
+        ("length(graders[*].inputs)", True),
+        ("grader.inputs", False),
+        ("envs[0].grader", False),
+        ("keys(@)", False),
+        ("[a, b]", False),
+    ],
+)
+def test_projections_filters_and_flattens_are_told_apart(text: str, projects: bool) -> None:
+    assert Query(text).projects is projects
+
+
+def test_an_empty_list_from_a_projection_selected_nothing() -> None:
+    data = {"graders": [{"name": "g1", "input": ["prompt", "reasoning"]}]}
+    for text in ("graders[*].inputs[]", "graders[?name=='G1'].inputs[]"):
+        with pytest.raises(QueryProblem) as info:
+            Query(text).select(data)
+        assert (info.value.message, info.value.detail, info.value.nothing) == (
+            f"query '{text}' selected nothing",
+            " (an empty list)",
+            True,
+        )
+        # exists/absent: a projection that selected nothing counts as absent.
+        assert Query(text).value(data) is None
+    # A plain field whose value is [] is a real value.
+    assert Query("grader.inputs").select({"grader": {"inputs": []}}) == []
+    assert Query("grader.inputs").value({"grader": {"inputs": []}}) == []
+    assert Query("graders[*].name").select(data) == ["g1"]
+
+
+def test_contains_on_a_list_of_lists_must_be_flattened() -> None:
+    with pytest.raises(QueryProblem) as info:
+        check(Assertion.model_validate({"not_contains": "reasoning"}), [["prompt", "reasoning"]], "graders[*].inputs")
+    assert info.value.message == (
+        "cannot apply not_contains 'reasoning': graders[*].inputs is a list of lists: flatten it with [] in the query"
+    )
+    assert info.value.fix == (
+        "write the query as 'graders[*].inputs[]' so that not_contains looks at the elements of the inner lists"
+    )
+    # Looking for a whole list in a list of lists is what contains does.
+    assert holds({"contains": ["a", "b"]}, [["a", "b"], ["c"]])

@@ -311,6 +311,22 @@ def test_sarif_invalid_json_is_an_error_naming_file_line_and_column(git_repo: An
     assert_error(ev, "sarif/empty.sarif is empty; expected a SARIF log", "sarif/empty.sarif")
 
 
+def test_sarif_non_finite_numbers_and_duplicate_keys_are_errors(git_repo: Any, tmp_path: Path) -> None:
+    text = '{\n  "version": "2.1.0",\n  "runs": [],\n  "runs": [{"tool": {"driver": {"name": "x"}}}]\n}\n'
+    ev = check(git_repo, tmp_path, {"sarif/dup.sarif": text})
+    assert_error(
+        ev,
+        "sarif/dup.sarif:4:3: invalid JSON: duplicate key 'runs' (readers disagree on which value counts)",
+        "sarif/dup.sarif",
+    )
+    ev = check(git_repo, tmp_path / "2", {"sarif/nan.sarif": '{"version": "2.1.0", "runs": [], "rank": NaN}'})
+    assert_error(
+        ev,
+        "sarif/nan.sarif:1:42: invalid JSON: NaN is not a JSON number (NaN and Infinity are not JSON)",
+        "sarif/nan.sarif",
+    )
+
+
 @pytest.mark.parametrize(
     ("doc", "problem"),
     [

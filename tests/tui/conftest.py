@@ -24,6 +24,12 @@ NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 """The frozen clock of the Pilot tests (the release's commits are dated 2026-01-05)."""
 
 
+def real_clock() -> datetime:
+    """For tests that also sign with `gate sign` (which stamps the real time): a ledger entry signed after the
+    app's clock, beyond the skew, is refused as signed in the future, so those tests run the app on real time."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 @pytest.fixture(autouse=True)
 def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A blinking cursor would make screenshots depend on timing."""
@@ -39,7 +45,9 @@ def encrypted_keys(keys: dict[str, Path], tmp_path_factory: pytest.TempPathFacto
     return {**keys, "carol": path}
 
 
-def open_app(rel: Release, who: str | None, *, report: Path | None = None, **options: Any) -> SignoffApp:
+def open_app(
+    rel: Release, who: str | None, *, report: Path | None = None, clock: Any = None, **options: Any
+) -> SignoffApp:
     """The app on a real release, signing as `who` with their key file (None: no --key, and no agent)."""
     return make_app(
         Options(
@@ -50,7 +58,7 @@ def open_app(rel: Release, who: str | None, *, report: Path | None = None, **opt
             key=rel.keys[who] if who else None,
             **options,
         ),
-        clock=lambda: NOW,
+        clock=clock or (lambda: NOW),
     )
 
 

@@ -19,7 +19,7 @@ from gate.tui.screens.waive import WaiveScreen
 from gate.tui.widgets.items import ItemTable
 from gate.tui.widgets.notices import ReadyPanel
 from tests.signoff.conftest import LEAKY, Release, build_release
-from tests.tui.conftest import entries_on_disk, open_app, screen_text, settle, wait_for_screen
+from tests.tui.conftest import entries_on_disk, open_app, real_clock, screen_text, settle, wait_for_screen
 
 SIZE = (100, 32)
 
@@ -153,7 +153,7 @@ async def test_revoke_picks_an_entry_and_withdraws_it(release: Release) -> None:
 async def test_the_last_signoff_shows_the_commit_and_attest_commands(release: Release, capsys) -> None:  # type: ignore[no-untyped-def]
     base = ["sign", "--release", "r1", "--checklist", release.checklist, "--repo", str(release.repo.path)]
     assert main([*base, "--key", str(release.keys["carol"]), "--item", "configs", "--approve", "--comment", "ok"]) == 0
-    app = open_app(release, "bob")
+    app = open_app(release, "bob", clock=real_clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert not app.screen.query_one("#ready").display
@@ -361,7 +361,7 @@ async def test_a_ci_report_is_reviewed_and_signed(release: Release, tmp_path: Pa
 async def test_filter_only_blocking_help_and_quit(release: Release) -> None:
     base = ["sign", "--release", "r1", "--checklist", release.checklist, "--repo", str(release.repo.path)]
     assert main([*base, "--key", str(release.keys["carol"]), "--item", "configs", "--approve", "--comment", "ok"]) == 0
-    app = open_app(release, "carol")
+    app = open_app(release, "carol", clock=real_clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = app.screen.query_one(ItemTable)
