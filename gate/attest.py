@@ -213,6 +213,8 @@ class Predicate(Spec):
     release_commit: CommitSha
     verdict: Literal["passed"]
     checklist: ChecklistRef
+    stage: str | None = None
+    """The stage the release was gated at (its items only); null: every item of the checklist."""
     items: list[AttestedItem]
     signoffs: list[SignedEntry]
     """Every entry in the release's ledger, as signed (including revoked, stale and uncounted ones)."""
@@ -465,6 +467,7 @@ def build_statement(
         release=report.release,
         release_commit=report.release_commit,
         verdict="passed",
+        stage=report.stage,
         checklist=ChecklistRef(
             id=report.checklist.id,
             version=report.checklist.version,
@@ -819,7 +822,7 @@ def _check_checklist(pred: Predicate, loaded: LoadedChecklist, bad: Callable[[st
     actual = (cl.id, cl.version, cl.owner, cl.release_role)
     if recorded != actual:
         raise bad(f"the attested checklist id, version, owner or release_role {recorded} is not {at}'s {actual}")
-    definitions = {i.id: i for i in cl.items}
+    definitions = {i.id: i for i in cl.items_for(pred.stage)}
     if sorted(definitions) != sorted(i.id for i in pred.items):
         raise bad(f"the attested items {sorted(i.id for i in pred.items)} are not {at}'s {sorted(definitions)}")
     for item in pred.items:

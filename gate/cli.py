@@ -653,6 +653,7 @@ def _cmd_attest(args: argparse.Namespace) -> int:
         subjects=args.subject,
         release_ref=args.release_ref,
         release=args.release,
+        stage=args.stage,
         use_manifest=not args.no_manifest,
         baseline=args.baseline,
         debug=args.debug,
@@ -715,6 +716,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         f"set digest {pred.signoff_set_digest[:12]}"
     )
     waived = sum(1 for i in pred.items if i.status.value == "WAIVED")
+    if pred.stage is not None:
+        print(f"ok  stage {pred.stage}: the attestation covers the items of this stage only")
     print(
         f"ok  {len(pred.items)} items cleared ({waived} waived): quorum, independence, rejects, waivers unexpired at "
         f"{pred.attested_at:%Y-%m-%dT%H:%M:%SZ}"
@@ -970,6 +973,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     attest_parser.add_argument("--artifacts", metavar="DIR", help="CI artifacts for the release commit")
     attest_parser.add_argument("--release-ref", metavar="REF", help="the release commit (default as for check)")
+    attest_parser.add_argument(
+        "--stage", metavar="STAGE", help="attest the items of this stage only (recorded in the attestation)"
+    )
     attest_parser.add_argument(
         "--baseline",
         metavar="REF",

@@ -713,3 +713,19 @@ def test_subjects_no_digest_evidence_checked_are_refused(git_repo, tmp_path: Pat
     assert attest.unchecked_subjects(report, attest.subjects_of([good])) == []
     (reason,) = attest.unchecked_subjects(report, attest.subjects_of([good, evil]))
     assert reason.startswith("subject evil.bin (sha256 ") and "is not covered by any passing digest evidence" in reason
+
+
+def test_a_stage_attestation_records_the_stage_and_verifies(tmp_path: Path, keys: dict[str, Path], capsys) -> None:  # type: ignore[no-untyped-def]
+    made = make(tmp_path, keys)
+    staged = CHECKLIST.replace("roles:\n", "stages: [pre-release, release]\nroles:\n", 1).replace(
+        "    title: Reward changes were reviewed\n", "    title: Reward changes were reviewed\n    stages: [release]\n"
+    )
+    made.rel.repo.commit({"gate/cot.yaml": staged}, "stages", author="carol")
+    sign(made.rel, "carol", "--item", "configs", "--approve", "--comment", "ok")
+    assert run_attest(made.rel, made.out, made.model) == 1  # all stages: 'reviewed' awaits its auditor
+    capsys.readouterr()
+    assert run_attest(made.rel, made.out, made.model, extra=("--stage", "pre-release")) == 0
+    assert made.statement()["predicate"]["stage"] == "pre-release"
+    assert [i["id"] for i in made.statement()["predicate"]["items"]] == ["configs"]
+    assert verify(made, repo=True) == 0
+    assert "ok  stage pre-release: the attestation covers the items of this stage only" in capsys.readouterr().out
