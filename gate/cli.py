@@ -371,7 +371,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     loaded = api.load(args.checklist)
     now = ledger.now_utc()
     if args.report:
-        report = _read_report(Path(args.report))
+        report = signoff.read_report(Path(args.report))
         signoff.check_report(report, loaded, args.report)
         top = gitrepo.toplevel(Path(args.repo))
         commit = report.release_commit or ""
@@ -542,19 +542,6 @@ def _cmd_diff(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return ExitCode.BLOCKED if counts["weakening"] else ExitCode.OK
-
-
-def _read_report(path: Path) -> Report:
-    from pydantic import ValidationError
-
-    from gate.results import Report
-
-    try:
-        return Report.model_validate_json(path.read_bytes())
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    except ValidationError as exc:
-        raise UsageError(f"{path} is not a gate JSON report: {exc.errors()[0]['msg']}") from None
 
 
 def _cmd_ledger_verify(args: argparse.Namespace) -> int:
@@ -736,6 +723,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _add_local_check_options(parser: argparse.ArgumentParser) -> None:
+    """Where `gate sign` and `gate signoff` find the evidence when they check locally (no --report)."""
+    parser.add_argument("--repo", default=".", metavar="DIR", help="the repository (default: the current folder)")
+    parser.add_argument("--artifacts", metavar="DIR", help="CI artifacts, when checking locally (no --report)")
+    parser.add_argument("--subject", action="append", metavar="PATH", help="a model file for digest evidence")
+    parser.add_argument("--release-ref", metavar="REF", help="the release commit (default as for check)")
+    parser.add_argument("--no-manifest", action="store_true", help="do not check artifacts against gate-artifacts.json")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; only implemented subcommands are listed."""
     parser = _Parser(
@@ -835,11 +831,7 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("--key", metavar="FILE", help="private key file (default: your key in ssh-agent)")
     sign.add_argument("--report", metavar="FILE", help="sign the digests of a CI JSON report instead of re-checking")
     sign.add_argument("--checklist", required=True, metavar="PATH", help="the checklist file")
-    sign.add_argument("--repo", default=".", metavar="DIR", help="the repository (default: the current folder)")
-    sign.add_argument("--artifacts", metavar="DIR", help="CI artifacts, when checking locally (no --report)")
-    sign.add_argument("--subject", action="append", metavar="PATH", help="a model file for digest evidence")
-    sign.add_argument("--release-ref", metavar="REF", help="the release commit (default as for check)")
-    sign.add_argument("--no-manifest", action="store_true", help="do not check artifacts against gate-artifacts.json")
+    _add_local_check_options(sign)
     sign.add_argument("--baseline", metavar="REF", help="with --retire: the baseline the weakening is measured against")
     sign.set_defaults(handler=_cmd_sign)
 
@@ -852,16 +844,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     signoff_parser.add_argument("--release", required=True, metavar="ID", help="the release id")
     signoff_parser.add_argument("--checklist", required=True, metavar="PATH", help="the checklist file")
-    signoff_parser.add_argument("--repo", default=".", metavar="DIR", help="the repository (default: .)")
     signoff_parser.add_argument(
         "--report", metavar="FILE", help="review the digests of a CI JSON report instead of re-checking"
     )
-    signoff_parser.add_argument("--artifacts", metavar="DIR", help="CI artifacts, when checking here (no --report)")
-    signoff_parser.add_argument("--subject", action="append", metavar="PATH", help="a model file for digest evidence")
-    signoff_parser.add_argument("--release-ref", metavar="REF", help="the release commit (default as for check)")
-    signoff_parser.add_argument(
-        "--no-manifest", action="store_true", help="do not check artifacts against gate-artifacts.json"
-    )
+    _add_local_check_options(signoff_parser)
     signoff_parser.add_argument("--key", metavar="FILE", help="private key file (default: your key in ssh-agent)")
     signoff_parser.set_defaults(handler=_cmd_signoff)
 

@@ -54,6 +54,18 @@ def evaluate_signoffs(
     return judged, entries, signers
 
 
+def read_report(path: Path) -> Report:
+    """A `gate check --format json` report; UsageError naming the file when it is not one."""
+    from pydantic import ValidationError
+
+    try:
+        return Report.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except ValidationError as exc:
+        raise UsageError(f"{path} is not a gate JSON report: {exc.errors()[0]['msg']}") from None
+
+
 def check_report(report: Report, loaded: LoadedChecklist, shown: str) -> None:
     """A CI report is signed only if it is self-consistent with the local checklist.
 

@@ -20,7 +20,7 @@ from gate.loader import LoadedChecklist
 from gate.model import Item
 from gate.results import EntryView, ItemResult, Report, SignoffStatus, Status, Verdict, fold_status
 from gate.signers import Signers
-from gate.signoff import Identity, SignRefused, check_report
+from gate.signoff import Identity, SignRefused, check_report, read_report
 
 ARTIFACT_KINDS = frozenset({"json", "junit", "sarif", "canary"})
 """Evidence kinds read from --artifacts (DESIGN "Where evidence is read")."""
@@ -360,18 +360,6 @@ def evidence_only(report: Report) -> Report:
         for i in report.items
     ]
     return report.model_copy(update={"items": items})
-
-
-def read_report(path: Path) -> Report:
-    """A `gate check --format json` report; UsageError naming the file when it is not one."""
-    from pydantic import ValidationError
-
-    try:
-        return Report.model_validate_json(path.read_bytes())
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    except ValidationError as exc:
-        raise UsageError(f"{path} is not a gate JSON report: {exc.errors()[0]['msg']}") from None
 
 
 def waiver_window(now: datetime, max_days: int) -> tuple[datetime, datetime]:
