@@ -479,10 +479,10 @@ def _cmd_signoff(args: argparse.Namespace) -> int:
     from gate.tui.app import make_app
     from gate.tui.session import Options
 
-    if args.report and (args.artifacts or args.subject or args.release_ref or args.no_manifest):
+    if args.report and (args.artifacts or args.subject or args.release_ref or args.no_manifest or args.stage):
         raise UsageError(
-            "--report signs the digests of a CI report: --artifacts, --subject, --release-ref and --no-manifest "
-            "apply only when the check runs here"
+            "--report signs the digests of a CI report: --artifacts, --subject, --release-ref, --no-manifest and "
+            "--stage apply only when the check runs here"
         )
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError(
@@ -501,6 +501,7 @@ def _cmd_signoff(args: argparse.Namespace) -> int:
         release_ref=args.release_ref,
         use_manifest=not args.no_manifest,
         key=Path(args.key) if args.key else None,
+        stage=args.stage,
     )
     app = make_app(options)
     app.run()
@@ -848,6 +849,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--report", metavar="FILE", help="review the digests of a CI JSON report instead of re-checking"
     )
     _add_local_check_options(signoff_parser)
+    signoff_parser.add_argument("--stage", metavar="STAGE", help="only the items of this stage (when checking here)")
     signoff_parser.add_argument("--key", metavar="FILE", help="private key file (default: your key in ssh-agent)")
     signoff_parser.set_defaults(handler=_cmd_signoff)
 

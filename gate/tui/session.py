@@ -45,6 +45,8 @@ class Options:
     use_manifest: bool = True
     key: Path | None = None
     """--key FILE; without it, the ssh-agent key signers.yaml lists for you."""
+    stage: str | None = None
+    """--stage STAGE: only that stage's items (checked here; a CI report is shown as CI made it)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ class Session:
                 subjects=o.subjects,
                 release_ref=o.release_ref,
                 release=o.release,
+                stage=o.stage,
                 evidence_only=True,
                 use_manifest=o.use_manifest,
                 now=now,
@@ -334,6 +337,9 @@ class Session:
             words += ["--artifacts", str(o.artifacts)]
         if o.release_ref is not None:
             words += ["--release-ref", o.release_ref]
+        stage = o.stage or review.report.stage
+        if stage is not None:
+            words += ["--stage", stage]
         if not o.use_manifest:
             words.append("--no-manifest")
         for subject in o.subjects:

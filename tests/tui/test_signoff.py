@@ -396,3 +396,19 @@ def test_cli_refuses_check_options_with_a_report(capsys) -> None:  # type: ignor
     code = main(["signoff", "--release", "r1", "--checklist", "c.yaml", "--report", "r.json", "--artifacts", "ci"])
     assert code == 2
     assert "--report signs the digests of a CI report" in capsys.readouterr().err
+
+
+async def test_stage_shows_only_that_stages_items(tmp_path: Path, keys: dict[str, Path]) -> None:
+    from tests.signoff.conftest import CHECKLIST
+
+    rel = build_release(tmp_path / "repo", keys)
+    staged = CHECKLIST.replace("roles:\n", "stages: [pre-release, release]\nroles:\n", 1).replace(
+        "    title: Reward changes were reviewed\n", "    title: Reward changes were reviewed\n    stages: [release]\n"
+    )
+    rel.repo.commit({"gate/cot.yaml": staged}, "stages", author="carol")
+    app = open_app(rel, "carol", stage="pre-release")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ItemTable)
+        assert [str(k.value) for k in table.rows] == ["configs"]
+        assert "--stage pre-release" in app.session.attest_command(app.review)
