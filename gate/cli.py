@@ -319,7 +319,7 @@ def _cmd_artifacts_record(args: argparse.Namespace) -> int:
     from gate.artifacts import record
 
     top = gitrepo.toplevel(Path(args.repo))
-    commit = gitrepo.resolve_commit(top, args.commit) if args.commit else gitrepo.default_release_commit(top)
+    commit = gitrepo.release_commit(top, args.commit)
     path, count = record(Path(args.artifacts), commit)
     print(
         f"gate: recorded {count} artifact{'s' if count != 1 else ''} for commit {commit[:12]} in {path}",
@@ -440,7 +440,7 @@ def _sign_retire(args: argparse.Namespace) -> int:
         raise UsageError("--retire binds no evidence: drop --report (give --repo and --release-ref if needed)")
     loaded = api.load(args.checklist)
     top = gitrepo.toplevel(Path(args.repo))
-    commit = gitrepo.resolve_commit(top, args.release_ref) if args.release_ref else gitrepo.default_release_commit(top)
+    commit = gitrepo.release_commit(top, args.release_ref)
     now = ledger.now_utc()
     head_signers = signoff.signers_at(top, commit)
     ledger.verify_entries(ledger.read_entries(top, args.release), head_signers)
@@ -549,7 +549,7 @@ def _cmd_ledger_verify(args: argparse.Namespace) -> int:
     from gate import ledger, signoff
 
     top = gitrepo.toplevel(Path(args.repo))
-    commit = gitrepo.resolve_commit(top, args.release_ref) if args.release_ref else gitrepo.default_release_commit(top)
+    commit = gitrepo.release_commit(top, args.release_ref)
     signers = signoff.signers_at(top, commit)
     entries = ledger.read_entries(top, args.release)
     ledger.verify_entries(entries, signers)

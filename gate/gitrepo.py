@@ -92,6 +92,11 @@ def default_release_commit(root: Path) -> str:
     return out
 
 
+def release_commit(root: Path, ref: str | None) -> str:
+    """`--release-ref REF` resolved to a commit, or the default release commit when no ref is given."""
+    return resolve_commit(root, ref) if ref else default_release_commit(root)
+
+
 @dataclass(frozen=True)
 class TreeEntry:
     mode: str

@@ -31,6 +31,7 @@ from gate.results import (
     Summary,
     Verdict,
     Waiver,
+    fold_status,
 )
 from gate.signers import Signers
 
@@ -91,9 +92,9 @@ def judge_item(
     required = {r.role: r for r in item.signoff}
     emails = {m.lower() for ev in result.evidence for m in ev.emails}
     views: list[EntryView] = []
-    # A report judged before (e.g. a CI report made with --release) is judged afresh: WAIVED is a FAIL
-    # whose waiver must be found again in this ledger (it may have been revoked or have expired since).
-    status: Status = Status.FAIL if result.status is Status.WAIVED else result.status
+    # A report judged before (e.g. a CI report made with --release) is judged afresh from its evidence: a
+    # WAIVED item's waiver must be found again in this ledger (it may have been revoked or have expired since).
+    status: Status = fold_status([e.status for e in result.evidence])
     result = result.model_copy(update={"status": status, "waiver": None, "signoff_state": None})
     waiver: Waiver | None = None
     rejected = False

@@ -521,7 +521,7 @@ def build_context(
     if repo is not None:
         try:
             top = gitrepo.toplevel(repo)
-            commit = gitrepo.resolve_commit(top, release_ref) if release_ref else gitrepo.default_release_commit(top)
+            commit = gitrepo.release_commit(top, release_ref)
             view = RepoView(top, commit)
         except GateError as exc:
             if release_ref:

@@ -18,7 +18,7 @@ from gate.errors import GateError, UsageError
 from gate.ledger import Decision, Entry, EntryBody
 from gate.loader import LoadedChecklist
 from gate.model import Item
-from gate.results import EntryView, ItemResult, Report, SignoffStatus, Status, Verdict, fold_status
+from gate.results import EntryView, ItemResult, Report, SignoffStatus, Status, Verdict
 from gate.signers import Signers
 from gate.signoff import Identity, SignRefused, check_report, read_report
 
@@ -164,7 +164,7 @@ class Session:
                 now=now,
             )
             source = "checked here"
-        evidence = evidence_only(report).model_copy(update={"release": o.release})
+        evidence = report.model_copy(update={"release": o.release})  # policy judges statuses afresh
         commit = report.release_commit or ""
         judged, entries, signers = signoff.evaluate_signoffs(evidence, loaded, top, commit, o.release, now)
         identity: Identity | None = None
@@ -351,21 +351,6 @@ class Session:
         if not o.subjects:
             quoted += " --subject MODEL_FILE"
         return quoted + " --out attestations"
-
-
-def evidence_only(report: Report) -> Report:
-    """A report with any earlier judgement removed: statuses from the evidence alone, no waivers, no sign-offs.
-
-    A CI report made with --release already carries WAIVED items and sign-off states; the ledger must be
-    applied to the evidence afresh (a revoked waiver must not leave the item WAIVED).
-    """
-    items = [
-        i.model_copy(
-            update={"status": fold_status([e.status for e in i.evidence]), "waiver": None, "signoff_state": None}
-        )
-        for i in report.items
-    ]
-    return report.model_copy(update={"items": items})
 
 
 def waiver_window(now: datetime, max_days: int) -> tuple[datetime, datetime]:
