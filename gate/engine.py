@@ -136,13 +136,7 @@ def evaluate(
                 location=str(loaded.item_locations[item.id]),
             )
         )
-    summary = Summary(
-        items=len(item_results),
-        passed=sum(r.status is Status.PASS for r in item_results),
-        failed=sum(r.status is Status.FAIL for r in item_results),
-        errors=sum(r.status is Status.ERROR for r in item_results),
-        waived=sum(r.status is Status.WAIVED for r in item_results),
-    )
+    summary = Summary.of(item_results)
     blocked = any(r.blocking for r in item_results)
     notes = []
     if evidence_only and any(item.signoff for item in items):

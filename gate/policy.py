@@ -237,12 +237,6 @@ def apply(
         for r in judged
     )
     verdict = Verdict.BLOCKED if blocked else (Verdict.PASSED if cleared else Verdict.PENDING)
-    summary = Summary(
-        items=len(judged),
-        passed=sum(r.status is Status.PASS for r in judged),
-        failed=sum(r.status is Status.FAIL for r in judged),
-        errors=sum(r.status is Status.ERROR for r in judged),
-        waived=sum(r.status is Status.WAIVED for r in judged),
-    )
+    summary = Summary.of(judged)
     notes = [n for n in report.notes if not n.startswith("sign-offs were not checked")]
     return report.model_copy(update={"items": judged, "verdict": verdict, "summary": summary, "notes": notes})

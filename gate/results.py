@@ -245,6 +245,17 @@ class Summary(Result):
     errors: int
     waived: int
 
+    @classmethod
+    def of(cls, items: list[ItemResult]) -> Summary:
+        """Counts of the items by status."""
+        return cls(
+            items=len(items),
+            passed=sum(i.status is Status.PASS for i in items),
+            failed=sum(i.status is Status.FAIL for i in items),
+            errors=sum(i.status is Status.ERROR for i in items),
+            waived=sum(i.status is Status.WAIVED for i in items),
+        )
+
 
 class Weakening(Result):
     """One change that weakens the checklist or the signers list against the baseline (ratchet)."""
