@@ -101,9 +101,7 @@ class Spec(BaseModel):
     """Base of the attestation models. Unknown fields are ignored when reading, as in-toto's parsing rules
     require (so nothing unknown is ever trusted: a signers list carried inside is never read)."""
 
-    model_config = ConfigDict(
-        extra="ignore", frozen=True, alias_generator=to_camel, populate_by_name=True, use_attribute_docstrings=True
-    )
+    model_config = ConfigDict(extra="ignore", frozen=True, alias_generator=to_camel, populate_by_name=True)
 
     def as_json(self) -> dict[str, Any]:
         """The JSON form with the spec's field names."""

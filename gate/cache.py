@@ -109,6 +109,11 @@ class Cache:
         return Store(folder, namespace)
 
 
+def _key(content_address: str) -> bytes:
+    """A content address (hex: a sha256, or git's sha1 object id) as the pack's 32-byte key."""
+    return bytes.fromhex(content_address).ljust(32, b"\0")
+
+
 @dataclass(frozen=True)
 class _Slot:
     pack: Path
@@ -169,7 +174,7 @@ class Store:
         """The product stored for this content, or MISSING (none, or every copy corrupted)."""
         if self.folder is None:
             return MISSING
-        key = bytes.fromhex(content_sha256)
+        key = _key(content_sha256)
         for slot in self._load().get(key, ()):
             payload = memoryview(slot.data)[slot.offset : slot.offset + slot.length]
             if len(payload) != slot.length or self._checksum(key, payload) != slot.checksum:
@@ -192,7 +197,7 @@ class Store:
         except ValueError:
             return False
         with self._lock:
-            self._new[bytes.fromhex(content_sha256)] = payload
+            self._new[_key(content_sha256)] = payload
         return True
 
     def flush(self) -> bool:

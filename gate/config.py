@@ -13,7 +13,6 @@ stage = "pre-release"
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +84,8 @@ def _read(path: Path) -> dict[str, object]:
         raise ConfigError(f"cannot read {shown}: {exc.strerror}") from None
     if len(data) > MAX_BYTES:
         raise ConfigError(f"{shown} is over the {MAX_BYTES}-byte limit")
+    import tomllib  # only when a gate.toml or pyproject.toml is there (start-up, issue 10)
+
     try:
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:

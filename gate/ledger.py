@@ -53,7 +53,7 @@ def _utc(value: datetime) -> datetime:
 class EntryBody(BaseModel):
     """What a signer signs. Every field is bound by the signature."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     schema_version: Literal[1] = 1
     type: Literal["gate-signoff"] = "gate-signoff"

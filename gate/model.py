@@ -93,12 +93,12 @@ StrList = Annotated[list[StrictStr], _one_or_many_of(StrictStr)]
 
 
 class Model(BaseModel):
-    """Base of every checklist model: frozen, unknown keys refused, field docstrings kept."""
+    """Base of every checklist model: frozen, unknown keys refused. Field docstrings describe the fields in the
+    JSON Schema (gate.schema reads them when a schema is generated)."""
 
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        use_attribute_docstrings=True,
         populate_by_name=True,
         allow_inf_nan=False,
         ser_json_inf_nan="null",

@@ -65,8 +65,9 @@ import yaml
 from gate.errors import GateError
 from gate.evidence.config import FORMATS
 from gate.evidence.context import Context, compile_globs
+from gate.evidence.documents import DataPath
 from gate.evidence.git import CODEOWNERS_PLACES
-from gate.evidence.query import DataPath, Query, deep_equal, resolve, show
+from gate.evidence.query import Query, deep_equal, resolve, show
 from gate.model import (
     CanarySpec,
     CodeImportsSpec,

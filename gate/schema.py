@@ -1,8 +1,22 @@
-"""The checklist JSON Schema, generated from the models (`gate schema`, schema/checklist.schema.json)."""
+"""The JSON Schemas generated from the models: the checklist's (`gate schema`, schema/checklist.schema.json) and,
+through `DocumentedSchema`, the JSON report's (schema/report.schema.json).
+
+Field descriptions come from the attribute docstrings in gate/model.py and gate/results.py. They are read here,
+when a schema is generated, rather than by pydantic's `use_attribute_docstrings` at import: that option parses
+every model's source on every start-up (~60 ms of each `gate check`, issue 10), for text only a schema shows.
+"""
 
 from __future__ import annotations
 
+import ast
+import inspect
+import itertools
+import textwrap
 from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonRef, JsonSchemaValue
+from pydantic_core import core_schema
 
 from gate import __version__
 from gate.model import Checklist
@@ -10,9 +24,54 @@ from gate.model import Checklist
 SCHEMA_ID = "https://gate.invalid/schema/checklist.schema.json"
 
 
+def attribute_docstrings(cls: type) -> dict[str, str]:
+    """Field name -> the docstring written under it in the class body (PEP 257 attribute docstrings), for this
+    class and the model classes it inherits from; a subclass's docstring wins."""
+    out: dict[str, str] = {}
+    for base in reversed(cls.__mro__):
+        if base is BaseModel or not (isinstance(base, type) and issubclass(base, BaseModel)):
+            continue
+        try:
+            source = textwrap.dedent(inspect.getsource(base))
+        except (OSError, TypeError):
+            continue
+        body = ast.parse(source).body
+        if not body or not isinstance(body[0], ast.ClassDef):
+            continue
+        statements = body[0].body
+        for statement, following in itertools.pairwise(statements):
+            if (
+                isinstance(statement, ast.AnnAssign)
+                and isinstance(statement.target, ast.Name)
+                and isinstance(following, ast.Expr)
+                and isinstance(following.value, ast.Constant)
+                and isinstance(following.value.value, str)
+            ):
+                out[statement.target.id] = inspect.cleandoc(following.value.value)
+    return out
+
+
+class DocumentedSchema(GenerateJsonSchema):
+    """Pydantic's JSON Schema generator, with each model field described by its attribute docstring (unless
+    the field sets a description itself)."""
+
+    def model_schema(self, schema: core_schema.ModelSchema) -> JsonSchemaValue:
+        value = super().model_schema(schema)
+        cls = schema["cls"]
+        docs = attribute_docstrings(cls)
+        target = self.get_schema_from_definitions(JsonRef(value["$ref"])) if "$ref" in value else value
+        properties = (target or {}).get("properties", {})
+        for name, field in cls.model_fields.items():
+            key = field.serialization_alias or field.alias or name if self.by_alias else name
+            doc = docs.get(name)
+            if doc and key in properties and "description" not in properties[key]:
+                properties[key]["description"] = doc
+        return value
+
+
 def checklist_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a checklist file, with field descriptions from the models."""
-    schema = Checklist.model_json_schema(by_alias=True, mode="validation")
+    schema = Checklist.model_json_schema(by_alias=True, mode="validation", schema_generator=DocumentedSchema)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

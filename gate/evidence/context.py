@@ -15,6 +15,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,26 +130,29 @@ def globs_reach_into(globs: Iterable[str], folder: str) -> bool:
     return state != _NONE
 
 
-def _regular_inside(root: Path, rel: str, label: str, real_dirs: dict[str, str] | None = None) -> Path:
-    """root/rel if it is a regular file inside root (a symlink may point inside only).
+def _regular_inside(root: Path, rel: str, label: str, real_dirs: dict[str, str] | None = None) -> str:
+    """root/rel (as a str path) if it is a regular file inside root (a symlink may point inside only).
 
     `real_dirs` caches the real path of each folder for one view (one check), so a tree of thousands of
     files costs one realpath per folder rather than two per file; a folder that is a symlink leading out
-    is still caught, because the folder's real path is what is compared with the root's.
+    is still caught, because the folder's real path is what is compared with the root's. Plain os calls on
+    str paths: this runs once per file read, thousands of times in a check (issue 10).
     """
     if rel.startswith("/") or ".." in rel.split("/"):
         raise EvidenceUnavailable(f"path '{rel}' escapes the {label} root", where=rel)
     cache = real_dirs if real_dirs is not None else {}
+    base = os.fspath(root)
 
     def real(folder: str) -> str:
-        if folder not in cache:
-            cache[folder] = os.path.realpath(root / folder if folder else root)
-        return cache[folder]
+        found = cache.get(folder)
+        if found is None:
+            found = cache[folder] = os.path.realpath(os.path.join(base, folder) if folder else base)  # noqa: PTH118
+        return found
 
     real_root = real("")
-    path = root / rel
+    path = os.path.join(base, rel)  # noqa: PTH118 - str paths, see above
     try:
-        st = path.lstat()
+        st = os.lstat(path)
     except FileNotFoundError:
         raise EvidenceUnavailable(f"{rel} does not exist", where=rel) from None
     except OSError as exc:
@@ -158,7 +162,7 @@ def _regular_inside(root: Path, rel: str, label: str, real_dirs: dict[str, str] 
         if not _inside(target, real_root):
             raise EvidenceUnavailable(f"{rel} is a symlink leading out of the {label} root", where=rel)
         try:
-            st = os.stat(target)  # noqa: PTH116 - a str path from realpath
+            st = os.stat(target)  # noqa: PTH116
         except OSError:
             raise EvidenceUnavailable(f"{rel} is a broken symlink", where=rel) from None
     if not stat.S_ISREG(st.st_mode):
@@ -176,7 +180,7 @@ def _inside(path: str, root: str) -> bool:
 class HashingReader(io.RawIOBase):
     """A binary stream that hashes what passes through; `finish()` reads the rest and checks the digest."""
 
-    def __init__(self, path: Path, rel: str, expected: str | None, what: str) -> None:
+    def __init__(self, path: str | Path, rel: str, expected: str | None, what: str) -> None:
         super().__init__()
         self._fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in close()
         self._hash = hashlib.sha256()
@@ -232,9 +236,14 @@ class RepoView:
     def __init__(self, root: Path, commit: str) -> None:
         self.root = root
         self.commit = commit
-        self.tree, self.gitlinks = gitrepo.tree_and_gitlinks(root, commit)
-        self.changed = gitrepo.changed_since(root, commit)
-        self.untracked = gitrepo.untracked(root)
+        # Three independent git questions, asked at once (each walks the whole tree of a big repository).
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="gate-view") as pool:
+            tree = pool.submit(gitrepo.tree_and_gitlinks, root, commit)
+            changed = pool.submit(gitrepo.changed_since, root, commit)
+            untracked = pool.submit(gitrepo.untracked, root)
+            self.tree, self.gitlinks = tree.result()
+            self.changed = changed.result()
+            self.untracked = untracked.result()
         self._real_dirs: dict[str, str] = {}
 
     def match(self, globs: list[str], *, include_gate: bool = False) -> list[str]:
@@ -260,6 +269,20 @@ class RepoView:
     def check_readable(self, rel: str) -> Path:
         """The path of a tracked, unmodified, regular file inside the repository. A tracked symlink's target must
         be tracked and unmodified too: the link is committed, but what it reads is the target's content."""
+        return Path(self._checked(rel))
+
+    def content_id(self, rel: str) -> str | None:
+        """Git's object id of a tracked, unmodified regular file (checked as check_readable checks it): the
+        content address of its bytes at the release commit, known without reading them, so a parse-product
+        cache can be looked up by it (gate.cache). None for a symlink, whose blob is the link, not the content.
+
+        The work tree's copy is the commit's because git says so (`git diff` against the commit, as
+        `git status` decides it); read_bytes checks the bytes against this id whenever they are read."""
+        self._checked(rel)
+        entry = self.tree[rel]
+        return None if entry.mode == "120000" else entry.sha
+
+    def _checked(self, rel: str) -> str:
         if rel not in self.tree:
             if rel in self.untracked:
                 raise EvidenceUnavailable(f"{rel} is not committed; only committed files are evidence", where=rel)
@@ -271,7 +294,7 @@ class RepoView:
             )
         path = _regular_inside(self.root, rel, "repository", self._real_dirs)
         if self.tree[rel].mode == "120000":
-            self._check_target(rel, path)
+            self._check_target(rel, Path(path))
         return path
 
     def _check_target(self, rel: str, path: Path) -> None:
@@ -293,19 +316,44 @@ class RepoView:
         )
 
     def read_bytes(self, rel: str, *, max_bytes: int = MAX_SMALL_FILE) -> tuple[bytes, str]:
-        """A small file's bytes and sha256."""
-        path = self.check_readable(rel)
-        return _read_small(path, rel, max_bytes)
+        """A small file's bytes and sha256. The bytes of a regular file must be the blob the release commit
+        records (git's object id recomputed), so a change git did not see is ERROR, never evidence."""
+        data, sha = _read_small(self._checked(rel), rel, max_bytes)
+        entry = self.tree[rel]
+        if entry.mode != "120000" and git_object_id(data, len(entry.sha)) != entry.sha and not self._filtered(rel):
+            raise EvidenceUnavailable(
+                f"{rel} differs from the release commit {self.commit[:12]} (its bytes are not the committed blob)",
+                where=rel,
+                hint="commit or restore the file, then check again",
+            )
+        return data, sha
 
     def open(self, rel: str) -> HashingReader:
         """Stream a repository file (hash available after finish())."""
         return HashingReader(self.check_readable(rel), rel, None, "repository file")
 
+    def _filtered(self, rel: str) -> bool:
+        """Whether git, applying the path's filters (end-of-line conversion, LFS), makes the blob the commit
+        records of the work-tree file: checked-out bytes may differ from the blob's when .gitattributes says so."""
+        try:
+            out = gitrepo.run(self.root, ["hash-object", f"--path={rel}", "--", rel])
+        except GateError:
+            return False
+        return out.decode().strip() == self.tree[rel].sha
 
-def _read_small(path: Path, rel: str, max_bytes: int) -> tuple[bytes, str]:
+
+def git_object_id(data: bytes, hex_length: int = 40) -> str:
+    """The id git gives a blob of these bytes: sha1 (40 hex digits) or, in a sha256 repository, sha256."""
+    digest = hashlib.sha1(usedforsecurity=False) if hex_length == 40 else hashlib.sha256()
+    digest.update(b"blob %d\0" % len(data))
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def _read_small(path: str | Path, rel: str, max_bytes: int) -> tuple[bytes, str]:
     try:
         with open(path, "rb") as fh:
-            data = fh.read(min(max_bytes + 1, path.stat().st_size + 1))
+            data = fh.read(min(max_bytes + 1, os.fstat(fh.fileno()).st_size + 1))
     except OSError as exc:
         raise EvidenceUnavailable(f"cannot read {rel}: {exc.strerror}", where=rel) from None
     if len(data) > max_bytes:

@@ -15,7 +15,7 @@ import jmespath.exceptions
 from gate.errors import EvidenceUnavailable
 from gate.evidence.canary import human_size
 from gate.evidence.context import Context
-from gate.evidence.query import line_col
+from gate.evidence.documents import line_col
 from gate.evidence.strictjson import NotStrictJson, loads
 from gate.model import DigestSpec
 from gate.results import Evidence, Observation, Read, Status, evidence

@@ -14,7 +14,8 @@ from typing import Any
 
 from gate.errors import EvidenceUnavailable
 from gate.evidence.context import CHUNK, Context, HashingReader
-from gate.evidence.query import DataPath, Document, Query, Unreadable, decode_utf8, judge, line_col
+from gate.evidence.documents import DataPath, Document, Unreadable, decode_utf8, line_col
+from gate.evidence.query import Query, judge
 from gate.evidence.strictjson import NotStrictJson, loads
 from gate.model import JsonSpec
 from gate.results import Evidence, Read

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from gate.errors import EvidenceUnavailable
 from gate.evidence.context import Context
-from gate.evidence.query import line_col
+from gate.evidence.documents import line_col
 from gate.evidence.strictjson import NotStrictJson, loads
 from gate.model import SarifSpec
 from gate.results import Evidence, Observation, Read, Status, evidence

@@ -24,7 +24,9 @@ def render(report: Report) -> str:
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the JSON report (schema/report.schema.json)."""
-    schema = Report.model_json_schema(mode="serialization")
+    from gate.schema import DocumentedSchema  # only when a schema is asked for
+
+    schema = Report.model_json_schema(mode="serialization", schema_generator=DocumentedSchema)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

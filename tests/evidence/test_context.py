@@ -188,3 +188,41 @@ def test_artifact_recorded_in_the_manifest_but_missing_is_an_error(git_repo, tmp
     assert ctx.artifacts.match(["*.json"]) == ["m.json"]
     # Without the manifest there is no record to compare with (the output says the check was skipped).
     assert context(repo, arts, use_manifest=False).artifacts.match(["logs/*.log"]) == ["logs/shard0.log"]
+
+
+def test_a_change_git_does_not_report_is_still_an_error(git_repo) -> None:
+    # assume-unchanged makes `git diff` skip the file, as a stale index could: the bytes are checked anyway.
+    repo = git_repo()
+    repo.commit({"rl/envs/a.yaml": "x: 1\n"})
+    repo.write({"rl/envs/a.yaml": "x: 2\n"})
+    repo.repo.git.update_index("--assume-unchanged", "rl/envs/a.yaml")
+    view = context(repo).need_repo()
+    assert "rl/envs/a.yaml" not in view.changed
+    with pytest.raises(EvidenceUnavailable, match="rl/envs/a.yaml differs from the release commit .* not the committed"):
+        view.read_bytes("rl/envs/a.yaml")
+
+
+def test_checked_out_bytes_that_git_filters_are_the_committed_blob(git_repo) -> None:
+    # eol=crlf: the work tree holds CRLF, the blob LF; git hashes the file through the filter, so it is unmodified.
+    repo = git_repo()
+    repo.commit({".gitattributes": "*.yaml text eol=crlf\n", "rl/envs/a.yaml": "x: 1\ny: 2\n"})
+    (repo.path / "rl/envs/a.yaml").unlink()
+    repo.repo.git.checkout("--", "rl/envs/a.yaml")
+    assert (repo.path / "rl/envs/a.yaml").read_bytes() == b"x: 1\r\ny: 2\r\n"
+    view = context(repo).need_repo()
+    assert view.read_bytes("rl/envs/a.yaml")[0] == b"x: 1\r\ny: 2\r\n"
+
+
+def test_content_id_is_the_blob_of_a_regular_file_only(git_repo) -> None:
+    repo = git_repo()
+    repo.commit({"rl/envs/a.yaml": "x: 1\n"})
+    os.symlink("a.yaml", repo.path / "rl/envs/link.yaml")
+    repo.repo.index.add(["rl/envs/link.yaml"])
+    repo.commit({}, "link")
+    view = context(repo).need_repo()
+    blob = repo.repo.git.rev_parse("HEAD:rl/envs/a.yaml")
+    assert view.content_id("rl/envs/a.yaml") == blob
+    assert view.content_id("rl/envs/link.yaml") is None  # the link's blob is its target's name, not content
+    repo.write({"rl/envs/a.yaml": "x: 2\n"})
+    with pytest.raises(EvidenceUnavailable, match="differs from the release commit"):
+        context(repo).need_repo().content_id("rl/envs/a.yaml")
