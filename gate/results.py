@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from json.encoder import encode_basestring as _encode_string  # the encoder json.dumps uses (ensure_ascii=False)
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -112,6 +113,19 @@ class Evidence(Result):
     """True for `manual` evidence: a person, not a machine, checks it."""
 
 
+def read_key(read: Read) -> bytes:
+    """canonical_json(read.model_dump(mode="json")), built by hand: evidence() keys and orders reads by it, and
+    model_dump plus json.dumps per read cost more than the rest of a 5000-file config check's bookkeeping."""
+
+    def text(value: str | None) -> str:
+        return "null" if value is None else _encode_string(value)
+
+    return (
+        f'{{"commit":{text(read.commit)},"path":{text(read.path)},"root":{text(read.root)},'
+        f'"sha256":{text(read.sha256)}}}'
+    ).encode()
+
+
 def evidence(
     kind: str,
     status: Status,
@@ -126,12 +140,7 @@ def evidence(
 ) -> Evidence:
     """Build an Evidence, capping observations and sorting what was read (stable digests)."""
     obs = observations or []
-    # Keyed (and so ordered) by the canonical JSON of each read, built by hand: model_dump per read costs more
-    # than the rest of a 5000-file config check's bookkeeping (issue 10).
-    uniq = {
-        canonical_json({"path": r.path, "root": r.root, "sha256": r.sha256, "commit": r.commit}): r
-        for r in (read or [])
-    }
+    uniq = {read_key(r): r for r in (read or [])}
     return Evidence(
         kind=kind,
         label=label,

@@ -182,6 +182,36 @@ def test_config_findings_are_the_same_from_the_cache(git_repo, monkeypatch: pyte
     assert len(parsed) == 3
 
 
+def test_a_config_rerun_reads_only_the_files_with_findings(git_repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gate.evidence.context import RepoView
+    from gate.model import ConfigSpec
+
+    repo = git_repo()
+    repo.commit(CONFIGS, "configs")
+    raw = {"kind": "config", "files": "rl/envs/*", "query": "grader.inputs", "assert": {"not_contains": "reasoning"}}
+    spec = ConfigSpec.model_validate(raw)
+    first = config.collect(spec, context(repo))
+    opened: list[str] = []
+    real_read = RepoView.read_bytes
+
+    def read_bytes(self: RepoView, rel: str, **kwargs: object) -> tuple[bytes, str]:
+        opened.append(rel)
+        return real_read(self, rel, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(RepoView, "read_bytes", read_bytes)
+    assert config.collect(spec, context(repo)) == first
+    assert sorted(opened) == ["rl/envs/math.yaml", "rl/envs/web.toml"]  # to place the two findings
+
+    # Another query over the same files: the documents come from the cache, what it finds is judged afresh.
+    opened.clear()
+    other = ConfigSpec.model_validate({**raw, "query": "name", "assert": {"equals": "math"}})
+    alone = config.collect(other, context(repo))
+    assert opened == []
+    monkeypatch.setenv(cache.ENV_OFF, "1")
+    assert config.collect(other, context(repo)) == alone
+    assert alone.status == "ERROR"  # web.toml and code.yaml have no name
+
+
 def test_import_records_are_the_same_from_the_cache(git_repo, monkeypatch: pytest.MonkeyPatch) -> None:
     from gate.model import CodeImportsSpec
 

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+import jmespath
+
 from gate.cache import Cache, Store, source_key
 from gate.evidence import pool, yamldoc
+from gate.evidence import query as query_module
 from gate.evidence.context import Context, RepoView
-from gate.evidence.documents import DataPath, Document, Locator, Unreadable, decode_utf8, no_position
+from gate.evidence.documents import DataPath, Document, Locator, Selected, Unreadable, decode_utf8, no_position
 from gate.evidence.jsonfile import parse_json, require_files
-from gate.evidence.query import Query, judge
+from gate.evidence.query import Query, QueryProblem, judge
 from gate.evidence.yamldoc import FIX_SYNTAX, from_wire, parse_yaml
 from gate.model import ConfigSpec
 from gate.results import Evidence, Read
@@ -38,8 +41,8 @@ def collect(spec: ConfigSpec, ctx: Context) -> Evidence:
     repo = ctx.need_repo()
     files = repo.match(spec.files)
     require_files(files, spec.files, spec.min_files, "committed file")
-    stores = _Stores(Cache.from_env())
-    docs: list[Document | Unreadable] = []
+    stores = _Stores(Cache.from_env(), query)
+    docs: list[Document | Selected | Unreadable] = []
     read: list[Read] = []
     todo: list[_Todo] = []
     try:
@@ -60,40 +63,53 @@ def collect(spec: ConfigSpec, ctx: Context) -> Evidence:
 
 @dataclass
 class _Todo:
-    """A YAML file read but not parsed yet: YAML files are parsed together, on all cores (gate.evidence.pool)."""
+    """A file read but not parsed yet (YAML files are parsed together, on all cores: gate.evidence.pool)."""
 
     rel: str
     text: str
+    fmt: str
     oid: str | None
     sha256: str
     index: int = -1
 
 
-def _document(repo: RepoView, rel: str, given: str, stores: _Stores) -> tuple[Document | Unreadable | _Todo, str]:
-    """A file's parsed document (or, for YAML, the text to parse) and the sha256 of its bytes.
+def _document(
+    repo: RepoView, rel: str, given: str, stores: _Stores
+) -> tuple[Document | Selected | Unreadable | _Todo, str]:
+    """A file's document (or, for YAML, the text to parse) and the sha256 of its bytes.
 
     A YAML or TOML file whose blob was parsed before by the same parser comes from the cache by git's object id
     of the file at the release commit, without reading it (RepoView.content_id: the work tree matches the commit
-    as git sees it). The entry holds the data and the bytes' sha256, so the evidence records the same reads
-    either way; positions are found by reading and parsing the file again, only if a finding needs one."""
+    as git sees it): first what this query found in it (a Selected document; a re-run of the same check loads
+    no document at all), else its data. Entries hold the bytes' sha256 too, so the evidence records the same
+    reads either way; a finding's position is found by reading and parsing the file again."""
     fmt = _format(rel, given)
     oid = repo.content_id(rel) if fmt in CACHE_SPECS and stores.cache.enabled else None
     if oid is not None:
-        hit = stores(fmt).get(oid)
+        hit = stores.selections(fmt).get(oid)
         if isinstance(hit, tuple) and len(hit) == 2 and isinstance(hit[0], str):
-            sha, data = hit
-            return Document(rel, data, _lazy_locator(rel, lambda: repo.read_bytes(rel)[0], fmt)), sha
+            return Selected(rel, stores.query.text, hit[1], lambda: _reparse(repo, rel, fmt)), hit[0]
+        hit = stores.documents(fmt).get(oid)
+        if isinstance(hit, tuple) and len(hit) == 2 and isinstance(hit[0], str):
+            doc = Document(rel, hit[1], _lazy_locator(rel, lambda: repo.read_bytes(rel)[0], fmt))
+            stores.keep_selection(fmt, oid, hit[0], doc)
+            return doc, hit[0]
     raw, sha = repo.read_bytes(rel)
     if fmt == "yaml":
         text = decode_utf8(rel, raw)
-        return (text if isinstance(text, Unreadable) else _Todo(rel, text, oid, sha)), sha
-    doc = parse_config(rel, raw, fmt)
-    if oid is not None and isinstance(doc, Document):
-        stores(fmt).put(oid, (sha, doc.data))
-    return doc, sha
+        return (text if isinstance(text, Unreadable) else _Todo(rel, text, fmt, oid, sha)), sha
+    parsed = parse_config(rel, raw, fmt)
+    if oid is not None and isinstance(parsed, Document):
+        stores.documents(fmt).put(oid, (sha, parsed.data))
+        stores.keep_selection(fmt, oid, sha, parsed)
+    return parsed, sha
 
 
-def _parse_yaml_files(todo: list[_Todo], docs: list[Document | Unreadable], stores: _Stores) -> None:
+def _reparse(repo: RepoView, rel: str, fmt: str) -> Document | Unreadable:
+    return parse_config(rel, repo.read_bytes(rel)[0], fmt)
+
+
+def _parse_yaml_files(todo: list[_Todo], docs: list[Document | Selected | Unreadable], stores: _Stores) -> None:
     """Parse the YAML files read, on all cores when they are many, into `docs` (and the cache)."""
     sizes = [len(t.text) for t in todo]
     wires: list[yamldoc.Wire | None] = [None] * len(todo)  # None: parse here, the common small case
@@ -103,7 +119,8 @@ def _parse_yaml_files(todo: list[_Todo], docs: list[Document | Unreadable], stor
         doc = parse_yaml(entry.rel, entry.text) if wire is None else from_wire(entry.rel, entry.text, wire)
         docs[entry.index] = doc
         if entry.oid is not None and isinstance(doc, Document):
-            stores("yaml").put(entry.oid, (entry.sha256, doc.data))
+            stores.documents(entry.fmt).put(entry.oid, (entry.sha256, doc.data))
+            stores.keep_selection(entry.fmt, entry.oid, entry.sha256, doc)
 
 
 def _format(rel: str, given: str) -> str:
@@ -115,19 +132,39 @@ def _format(rel: str, given: str) -> str:
 
 
 class _Stores:
-    """The cache stores of one collection, one per parser, opened when first needed."""
+    """The cache stores of one collection, opened when first needed: per parser, the parsed documents, and what
+    this collection's query found in them (a projection of the parse product; the assertion is judged afresh)."""
 
-    def __init__(self, cache: Cache) -> None:
+    def __init__(self, cache: Cache, query: Query) -> None:
         self.cache = cache
-        self.opened: dict[str, Store] = {}
+        self.query = query
+        self.opened: dict[tuple[str, str], Store] = {}
 
-    def __call__(self, fmt: str) -> Store:
-        store = self.opened.get(fmt)
+    def _store(self, fmt: str, what: str) -> Store:
+        store = self.opened.get((fmt, what))
         if store is None:
             library = yamldoc.LIBRARY if fmt == "yaml" else ""
-            spec = f"{CACHE_SPECS[fmt]};git-blob;{library};{source_key(__file__)};{source_key(yamldoc.__file__)}"
-            store = self.opened[fmt] = self.cache.store(CACHE_KIND, spec)
+            parts = [CACHE_SPECS[fmt], "git-blob", library, source_key(__file__), source_key(yamldoc.__file__)]
+            if what == "select":
+                # The query's text and the code that evaluates it; "\0" cannot occur in a checklist's string.
+                parts += [f"jmespath-{jmespath.__version__}", source_key(query_module.__file__), self.query.text]
+            store = self.opened[fmt, what] = self.cache.store(CACHE_KIND, "\0".join([what, *parts]))
         return store
+
+    def documents(self, fmt: str) -> Store:
+        return self._store(fmt, "data")
+
+    def selections(self, fmt: str) -> Store:
+        return self._store(fmt, "select")
+
+    def keep_selection(self, fmt: str, oid: str, sha256: str, doc: Document) -> None:
+        """Cache what the query finds in a document, unless it cannot be evaluated there (then it is judged from
+        the document each time, and the error said each time)."""
+        try:
+            found = self.query.search(doc.data)
+        except QueryProblem:
+            return
+        self.selections(fmt).put(oid, (sha256, found))
 
     def flush(self) -> None:
         for store in self.opened.values():

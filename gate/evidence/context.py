@@ -277,10 +277,14 @@ class RepoView:
         cache can be looked up by it (gate.cache). None for a symlink, whose blob is the link, not the content.
 
         The work tree's copy is the commit's because git says so (`git diff` against the commit, as
-        `git status` decides it); read_bytes checks the bytes against this id whenever they are read."""
-        self._checked(rel)
-        entry = self.tree[rel]
-        return None if entry.mode == "120000" else entry.sha
+        `git status` decides it); read_bytes checks the bytes against this id whenever they are read. Nothing
+        is opened here: that diff lstat-ed every tracked file, and a file turned into a symlink, a FIFO or a
+        folder, or reached through a folder turned into a symlink, is in `changed` (tests show each)."""
+        entry = self.tree.get(rel)
+        if entry is None or rel in self.changed or entry.mode == "120000":
+            self._checked(rel)  # the error for a missing or changed file; the target checks for a symlink
+            return None
+        return entry.sha
 
     def _checked(self, rel: str) -> str:
         if rel not in self.tree:

@@ -30,6 +30,17 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Selected:
+    """A document known by what one query found in it (`found`: what the JMESPath search gave), from the parse
+    cache: its data is loaded (read and parsed again) only when a finding must be placed in it."""
+
+    path: str
+    query: str
+    found: Any
+    load: Callable[[], Document | Unreadable]
+
+
+@dataclass(frozen=True)
 class Unreadable:
     """A matched file that could not be parsed: the evidence is ERROR, naming file:line:col."""
 

@@ -16,7 +16,7 @@ import jmespath
 import jmespath.exceptions
 
 from gate.errors import EvidenceUnavailable
-from gate.evidence.documents import DataPath, Document, Unreadable
+from gate.evidence.documents import DataPath, Document, Selected, Unreadable
 from gate.model import Assertion, ConfigSpec, JsonSpec
 from gate.results import Evidence, Observation, Read, Status, evidence
 
@@ -85,7 +85,10 @@ class Query:
     def select(self, data: Any) -> Any:
         """The selected value; QueryProblem when the query selects nothing (fail closed): null, or an empty list
         from a projection, filter or flatten."""
-        value = self.search(data)
+        return self.select_from(self.search(data))
+
+    def select_from(self, value: Any) -> Any:
+        """`select` given what `search` gave."""
         if value is None or (value == [] and self.projects):
             raise QueryProblem(
                 f"query '{self.text}' selected nothing",
@@ -99,7 +102,10 @@ class Query:
     def value(self, data: Any) -> Any:
         """The selected value for `exists`/`absent`: None when the query selects nothing (null, or an empty list
         from a projection, filter or flatten)."""
-        value = self.search(data)
+        return self.value_from(self.search(data))
+
+    def value_from(self, value: Any) -> Any:
+        """`value` given what `search` gave."""
         return None if value == [] and self.projects else value
 
     def where(self, data: Any, element: int | None = None) -> DataPath:
@@ -462,13 +468,18 @@ class _Problem:
 
 @dataclass(frozen=True)
 class _Row:
-    doc: Document
+    doc: Document | Selected
     value: Any
     verdict: Verdict
 
 
 def judge(
-    spec: ConfigSpec | JsonSpec, query: Query, docs: Sequence[Document | Unreadable], read: list[Read], *, root: Root
+    spec: ConfigSpec | JsonSpec,
+    query: Query,
+    docs: Sequence[Document | Selected | Unreadable],
+    read: list[Read],
+    *,
+    root: Root,
 ) -> Evidence:
     """Evaluate the query and the assertion in every document and judge them by `spec.each`.
 
@@ -486,8 +497,9 @@ def judge(
             problems.append(_Problem(obs, f"{obs.where}: {doc.message}", doc.fix))
             continue
         try:
+            found = _found(doc, query)
             # exists/absent judge null like any value; every other operator needs a selection (fail closed).
-            value = query.value(doc.data) if nullable else query.select(doc.data)
+            value = query.value_from(found) if nullable else query.select_from(found)
             verdict = check(assertion, value, label)
         except QueryProblem as exc:
             obs = _observation(doc, query, exc.message + exc.detail, root)
@@ -539,6 +551,18 @@ def judge(
     return evidence(spec.kind, status, summary, observations, label=spec.label, fix=fix, read=read)
 
 
+def _found(doc: Document | Selected, query: Query) -> Any:
+    """What the query gives on a document (known already for a Selected one of this query)."""
+    if isinstance(doc, Selected):
+        if doc.query == query.text:
+            return doc.found
+        loaded = doc.load()
+        if isinstance(loaded, Unreadable):
+            raise QueryProblem(loaded.message, loaded.fix)
+        doc = loaded
+    return query.search(doc.data)
+
+
 def _seen(row: _Row, query: Query, assertion: Assertion, root: Root, *, failing: bool = True) -> Observation:
     """What one file shows, placed at the selected value (at the element found, for contains on a list)."""
     message = finding(assertion, query.text, row.value, row.verdict.holds)
@@ -546,8 +570,19 @@ def _seen(row: _Row, query: Query, assertion: Assertion, root: Root, *, failing:
 
 
 def _observation(
-    doc: Document, query: Query, message: str, root: Root, element: int | None = None, *, failing: bool = True
+    doc: Document | Selected,
+    query: Query,
+    message: str,
+    root: Root,
+    element: int | None = None,
+    *,
+    failing: bool = True,
 ) -> Observation:
+    if isinstance(doc, Selected):
+        loaded = doc.load()
+        if isinstance(loaded, Unreadable):  # cannot happen for the same bytes; placed at the file then
+            return Observation(message=message, path=doc.path, root=root, failing=failing)
+        doc = loaded
     path = query.where(doc.data, element)
     line, col = doc.locate(path) if path else (None, None)
     return Observation(

@@ -226,3 +226,21 @@ def test_content_id_is_the_blob_of_a_regular_file_only(git_repo) -> None:
     repo.write({"rl/envs/a.yaml": "x: 2\n"})
     with pytest.raises(EvidenceUnavailable, match="differs from the release commit"):
         context(repo).need_repo().content_id("rl/envs/a.yaml")
+
+
+def test_content_id_trusts_only_what_git_saw_unchanged(git_repo, tmp_path: Path) -> None:
+    # content_id opens nothing: a file turned into a symlink or a FIFO, or reached through a folder turned into a
+    # symlink, must be in git's list of changes, and so refused.
+    repo = git_repo()
+    repo.commit({"rl/envs/a.yaml": "x: 1\n", "other/b.yaml": "x: 1\n", "other/c.yaml": "x: 1\n"})
+    outside = tmp_path / "outside"
+    (repo.path / "rl/envs").rename(outside)
+    os.symlink(outside, repo.path / "rl/envs")
+    (repo.path / "other/b.yaml").unlink()
+    os.symlink("c.yaml", repo.path / "other/b.yaml")
+    (repo.path / "other/c.yaml").unlink()
+    os.mkfifo(repo.path / "other/c.yaml")
+    view = context(repo).need_repo()
+    for rel in ("rl/envs/a.yaml", "other/b.yaml", "other/c.yaml"):
+        with pytest.raises(EvidenceUnavailable, match=f"{rel} differs from the release commit"):
+            view.content_id(rel)
