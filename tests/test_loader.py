@@ -211,3 +211,45 @@ def test_python_field_names_are_not_checklist_keys(write) -> None:
     assert messages(write({"c.yaml": text})) == [
         "c.yaml:17:9: items[0].evidence[0].assert_: unknown key 'assert_'. Did you mean 'assert'?"
     ]
+
+
+def _yaml_sources() -> list[Path]:
+    root = Path(__file__).resolve().parents[1]
+    found = [*(root / "checklists").rglob("*.yaml"), *(root / "tests" / "corpus").rglob("*.yaml")]
+    found += [*(root / "examples").rglob("*.yaml"), *(root / "tests" / "corpus").rglob("*.yml")]
+    return sorted(found)
+
+
+@pytest.mark.parametrize("path", _yaml_sources(), ids=lambda p: p.name)
+def test_libyaml_and_pure_python_parsing_agree(path: Path) -> None:
+    # parse_yaml takes libyaml's parser under PyYAML's composer, falling back to the pure-Python parser for the
+    # wording of an error: both must give the same data, positions and problems on every file we have.
+    from gate import loader
+
+    assert loader._FastLoader is not None
+    text = path.read_text(encoding="utf-8", errors="replace")
+
+    def outcome(loader_class: type) -> object:
+        try:
+            data, pos = loader._parse_with(loader_class, text, path.name, libyaml=loader_class is loader._FastLoader)
+        except ProblemsError as exc:
+            return ("problems", [str(p) for p in exc.problems])
+        except loader._LibyamlRefused:
+            return "refused"
+        return (data, pos.values, pos.keys)
+
+    slow = outcome(loader._Loader)
+    fast = outcome(loader._FastLoader)
+    # Every file we have reads the same both ways (the fallback covers refusals and problems).
+    assert fast == slow or fast == "refused"
+    assert parse_outcome(text, path.name) == slow
+
+
+def parse_outcome(text: str, shown: str) -> object:
+    from gate import loader
+
+    try:
+        data, pos = loader.parse_yaml(text, shown)
+    except ProblemsError as exc:
+        return ("problems", [str(p) for p in exc.problems])
+    return (data, pos.values, pos.keys)
