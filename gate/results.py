@@ -126,6 +126,12 @@ def read_key(read: Read) -> bytes:
     ).encode()
 
 
+def read_fields(read: Read) -> dict[str, str]:
+    """read.model_dump(mode="json", exclude_defaults=True), built by hand for the same reason as read_key."""
+    fields = (("path", read.path), ("root", read.root), ("sha256", read.sha256), ("commit", read.commit))
+    return {name: value for name, value in fields if value is not None}
+
+
 def evidence(
     kind: str,
     status: Status,
@@ -370,7 +376,7 @@ def evidence_digest(results: list[Evidence]) -> str:
                 o.model_dump(mode="json", exclude_defaults=True) for o in e.observations if not o.volatile
             ],
             "omitted": e.omitted,
-            "read": [r.model_dump(mode="json", exclude_defaults=True) for r in e.read],
+            "read": [read_fields(r) for r in e.read],
             "emails": e.emails,
         }
         for e in results

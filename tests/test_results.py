@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gate.model import canonical_json
-from gate.results import Read, read_key
+from gate.results import Read, read_fields, read_key
 
 
 def test_read_key_covers_every_field_of_a_read() -> None:
@@ -25,9 +25,11 @@ def test_read_key_covers_every_field_of_a_read() -> None:
 )
 def test_read_key_is_the_canonical_json_of_the_read(read: Read) -> None:
     assert read_key(read) == canonical_json(read.model_dump(mode="json"))
+    assert read_fields(read) == read.model_dump(mode="json", exclude_defaults=True)
 
 
 @given(path=st.text(), sha=st.none() | st.text(alphabet="0123456789abcdef"), commit=st.none() | st.text())
 def test_read_key_matches_canonical_json_for_any_text(path: str, sha: str | None, commit: str | None) -> None:
     read = Read(path=path, root="subject", sha256=sha, commit=commit)
     assert read_key(read) == canonical_json(read.model_dump(mode="json"))
+    assert read_fields(read) == read.model_dump(mode="json", exclude_defaults=True)
