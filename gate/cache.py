@@ -130,10 +130,11 @@ class Store:
     def __init__(self, folder: Path | None, namespace: bytes) -> None:
         self.folder = folder
         self.namespace = namespace
+        self._keyed = hashlib.sha256(namespace)  # copied per checksum
         self._slots: dict[bytes, list[_Slot]] | None = None
         self._packs: list[Path] = []
         self._new: dict[bytes, bytes] = {}
-        self._used: dict[bytes, bytes] = {}
+        self._used: dict[bytes, _Slot] = {}
         self._lock = threading.Lock()
 
     def __enter__(self) -> Store:
@@ -143,7 +144,7 @@ class Store:
         self.flush()
 
     def _checksum(self, key: bytes, payload: bytes | memoryview) -> bytes:
-        digest = hashlib.sha256(self.namespace)
+        digest = self._keyed.copy()
         digest.update(key)
         digest.update(payload)
         return digest.digest()
@@ -175,7 +176,8 @@ class Store:
         if self.folder is None:
             return MISSING
         key = _key(content_sha256)
-        for slot in self._load().get(key, ()):
+        slots = self._slots if self._slots is not None else self._load()
+        for slot in slots.get(key, ()):
             payload = memoryview(slot.data)[slot.offset : slot.offset + slot.length]
             if len(payload) != slot.length or self._checksum(key, payload) != slot.checksum:
                 continue  # corrupted: try another copy, else recompute (and the product is written again)
@@ -183,7 +185,7 @@ class Store:
                 product = marshal.loads(payload)
             except (EOFError, ValueError, TypeError):
                 continue
-            self._used[key] = bytes(payload)
+            self._used[key] = slot
             return product
         return MISSING
 
@@ -231,7 +233,8 @@ class Store:
                     break
         out.update(new)
         if size > MAX_MERGED_BYTES:
-            out = {**self._used, **new}
+            out = {key: slot.data[slot.offset : slot.offset + slot.length] for key, slot in self._used.items()}
+            out.update(new)
         return out
 
     def _write(self, entries: dict[bytes, bytes]) -> bool:
