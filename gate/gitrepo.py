@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gate.errors import GateError
 
@@ -168,36 +169,48 @@ _SETTINGS = (
 )
 """Only the work tree's .mailmap counts (the collector checks it is committed); never one from user config."""
 
-_LOG_FIELDS = ("%H", "%P", "%an", "%ae", "%aN", "%aE", "%cn", "%ce", "%cN", "%cE")
+_IDENT_FIELDS = ("%an", "%ae", "%aN", "%aE", "%cn", "%ce", "%cN", "%cE")
 # git's trailer parser (the final paragraph only, continuation lines unfolded) prints each trailer as one
 # `Key:value` token. A key is letters, digits and '-' (git's trailer grammar), so the first ':' splits it.
 _TRAILERS = "%(trailers:only,unfold,separator=%x00,key_value_separator=:)"
+_LOG_FORMAT = "%x00".join(["%H", "%P", "%s", *_IDENT_FIELDS, _TRAILERS]) + "%x00"
+"""One header line per commit: sha, parents, subject, then the people (the identities and the trailers, which
+repeat from commit to commit: parsed once per distinct text, see _LogParser). NUL-separated: commit content
+cannot contain NUL, and none of these fields can contain a newline (the subject and the trailers are unfolded)."""
 _TRAILER_TOKEN = re.compile(rb"^[A-Za-z0-9-]+:")
 _SHA = re.compile(rb"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
 
-@dataclass(frozen=True)
-class Ident:
+class Ident(NamedTuple):
     """A name and email as git prints them (not lower-cased)."""
 
     name: str
     email: str
 
 
-@dataclass(frozen=True)
-class LogCommit:
-    """One commit as `log` reads it. `*_mapped` are after the repository's .mailmap."""
+class People(NamedTuple):
+    """Who made a commit, and its trailers. The commits of one `log` by the same people with the same trailers
+    share ONE People, so what a collector derives from it can be worked out once per distinct People (keyed by
+    `id`: hashing a People hashes all of it)."""
 
-    sha: str
-    parents: tuple[str, ...]
     author: Ident
     author_mapped: Ident
     committer: Ident
     committer_mapped: Ident
-    subject: str
     trailers: tuple[tuple[str, str], ...]
     """(key as written, value) in order, as git's own trailer parser finds them."""
-    paths: tuple[str, ...]
+
+
+class LogCommit(NamedTuple):
+    """One commit as `log` reads it. `*_mapped` are after the repository's .mailmap. A NamedTuple, as People and
+    Ident are: a long history makes tens of thousands of them, and frozen dataclasses take 3-4 times as long to
+    make and to collect (issue 10)."""
+
+    sha: str
+    parents: tuple[str, ...]
+    subject: str
+    people: People
+    paths: tuple[str, ...] = ()
     """Paths the commit changes inside the pathspec (a merge: against its first parent)."""
     signature: str = ""
     """git's %G? (G = good signature by an allowed key) when signatures were checked, else ''."""
@@ -207,6 +220,26 @@ class LogCommit:
     @property
     def is_merge(self) -> bool:
         return len(self.parents) > 1
+
+    @property
+    def author(self) -> Ident:
+        return self.people.author
+
+    @property
+    def author_mapped(self) -> Ident:
+        return self.people.author_mapped
+
+    @property
+    def committer(self) -> Ident:
+        return self.people.committer
+
+    @property
+    def committer_mapped(self) -> Ident:
+        return self.people.committer_mapped
+
+    @property
+    def trailers(self) -> tuple[tuple[str, str], ...]:
+        return self.people.trailers
 
 
 def log(
@@ -219,6 +252,7 @@ def log(
     no_merges: bool = False,
     allowed_signers: Path | None = None,
     names: bool = True,
+    each: Callable[[list[LogCommit]], None] | None = None,
 ) -> list[LogCommit]:
     """Every commit reachable from `include` but not from `exclude` that changes `pathspecs`: ONE git process.
 
@@ -229,8 +263,9 @@ def log(
     line): a header line whose fields are NUL-separated (commit content cannot contain NUL), then the changed
     paths, one per line. With `names=False` the paths are not listed (`paths` is empty): listing them costs git
     a diff per commit, a third of the time on a long history; `changed_paths` gets them for a few commits.
+    git's output is parsed as it comes, so on a long history the parsing is done when git is (issue 10); `each`,
+    when given, is called with the commits parsed so far (a few hundred at a time), for work that can go with it.
     """
-    fields = [*_LOG_FIELDS, "", "", "%s", _TRAILERS]
     args = [
         *_SETTINGS,
         "log",
@@ -239,18 +274,52 @@ def log(
         "--full-history",
         "--diff-merges=first-parent",
         *(["--name-only"] if names else []),
-        "--format=" + "%x00".join(fields) + "%x00",
+        "--format=" + _LOG_FORMAT,
     ]
     if first_parent:
         args.append("--first-parent")
     if no_merges:
         args.append("--no-merges")
     args += ["--end-of-options", *include, *(f"^{rev}" for rev in exclude), "--", *pathspecs]
-    commits = _parse_log(run(root, args))
+    parser = _LogParser(each)
+    run_streaming(root, args, parser.feed)
+    commits = parser.close()
     if allowed_signers is None or not commits:
         return commits
     checked = signatures(root, [c.sha for c in commits], allowed_signers)
-    return [replace(c, signature=checked[c.sha][0], signing_key=checked[c.sha][1]) for c in commits]
+    return [c._replace(signature=checked[c.sha][0], signing_key=checked[c.sha][1]) for c in commits]
+
+
+def run_streaming(root: Path, args: Sequence[str], consume: Callable[[bytes], None]) -> None:
+    """Run `git -C root ARGS` like `run`, but hand stdout to `consume` in chunks as git writes it, so that the
+    caller's parsing overlaps git's work instead of following it. A failure raises GitError with git's message;
+    an exception from `consume` stops git and propagates."""
+    with tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(
+                ["git", "-C", str(root), *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                env=git_env(),
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH", hint="install git (https://git-scm.com)") from None
+        assert proc.stdout is not None
+        try:
+            fd = proc.stdout.fileno()
+            while chunk := os.read(fd, 1 << 20):
+                consume(chunk)
+        except BaseException:
+            proc.kill()
+            raise
+        finally:
+            proc.stdout.close()
+            code = proc.wait()
+        if code != 0:
+            err.seek(0)
+            message = err.read().decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git {' '.join(args[:2])} failed: {message[-1] if message else 'exit ' + str(code)}")
 
 
 def changed_paths(root: Path, shas: Sequence[str], pathspecs: Sequence[str]) -> dict[str, tuple[str, ...]]:
@@ -542,52 +611,111 @@ def _check_sshsig(payload: bytes, armored: bytes, signers: _AllowedSigners) -> t
 
 
 def _parse_log(out: bytes) -> list[LogCommit]:
-    commits: list[LogCommit] = []
-    header: list[bytes] | None = None
-    paths: list[str] = []
-
-    def flush() -> None:
-        if header is not None:
-            commits.append(_log_commit(header, paths))
-
-    for line in out.split(b"\n"):
-        if b"\0" in line:
-            flush()
-            header, paths = line.split(b"\0"), []
-        elif line:
-            if header is None:
-                raise GitError("unexpected `git log` output: a path before any commit")
-            paths.append(unquote_path(line))
-    flush()
-    return commits
+    """Parse the whole output of `log` at once (the streaming parser, fed one chunk)."""
+    parser = _LogParser()
+    parser.feed(out)
+    return parser.close()
 
 
-def _log_commit(parts: list[bytes], paths: list[str]) -> LogCommit:
-    fixed = len(_LOG_FIELDS) + 3  # the two signature fields (filled in by `signatures`) and the subject
-    # parts: fixed fields, the trailers (one token each), and the empty string after the final NUL.
-    if len(parts) < fixed + 2 or parts[-1] != b"" or not _SHA.match(parts[0]):
+class _LogParser:
+    """`log`'s output -> LogCommits, fed in chunks as git writes them.
+
+    Lines holding a NUL are commit headers (_LOG_FORMAT); other non-empty lines are the changed paths of the
+    commit above them (--name-only). The people part of a header (identities and trailers) is parsed once per
+    distinct text: on a long history a few people write thousands of commits (issue 10).
+    """
+
+    def __init__(self, each: Callable[[list[LogCommit]], None] | None = None) -> None:
+        self.commits: list[LogCommit] = []
+        self._each = each
+        self._handed = 0
+        self._rest = b""
+        self._header: bytes | None = None
+        self._paths: list[str] | None = None
+        self._people: dict[bytes, People] = {}
+
+    def feed(self, chunk: bytes) -> None:
+        data = self._rest + chunk if self._rest else chunk
+        end = data.rfind(b"\n")
+        if end < 0:
+            self._rest = data
+            return
+        self._rest = data[end + 1 :]
+        self._lines(data[:end].split(b"\n"))
+        self._hand()
+
+    def close(self) -> list[LogCommit]:
+        if self._rest:
+            self._lines([self._rest])
+            self._rest = b""
+        self._flush()
+        self._hand()
+        return self.commits
+
+    def _hand(self) -> None:
+        if self._each is not None and self._handed < len(self.commits):
+            self._each(self.commits[self._handed :])
+            self._handed = len(self.commits)
+
+    def _lines(self, lines: list[bytes]) -> None:
+        append, make = self.commits.append, self._commit
+        header, paths = self._header, self._paths
+        for line in lines:
+            if b"\0" in line:
+                if header is not None:
+                    append(make(header, paths))
+                header, paths = line, None
+            elif line:
+                if header is None:
+                    raise GitError("unexpected `git log` output: a path before any commit")
+                if paths is None:
+                    paths = []
+                paths.append(unquote_path(line))
+        self._header, self._paths = header, paths
+
+    def _flush(self) -> None:
+        if self._header is not None:
+            self.commits.append(self._commit(self._header, self._paths))
+        self._header = self._paths = None
+
+    def _commit(self, header: bytes, paths: list[str] | None) -> LogCommit:
+        parts = header.split(b"\0", 3)
+        if len(parts) != 4 or not _SHA.match(parts[0]):
+            raise GitError("unexpected `git log` output: a malformed commit header")
+        sha, parents, subject, rest = parts
+        people = self._people.get(rest)
+        if people is None:
+            people = self._people[rest] = _parse_people(rest, sha)
+        return LogCommit(
+            sha.decode(),
+            tuple(parents.decode("utf-8", "replace").split()),
+            subject.decode("utf-8", "replace"),
+            people,
+            tuple(paths) if paths else (),
+        )
+
+
+def _parse_people(rest: bytes, sha: bytes) -> People:
+    """The identities and trailers of a header: 8 identity fields, then one token per trailer, then ''."""
+    fixed = len(_IDENT_FIELDS)
+    parts = rest.split(b"\0")
+    if len(parts) < fixed + 2 or parts[-1] != b"":
         raise GitError("unexpected `git log` output: a malformed commit header")
     trailers: list[tuple[str, str]] = []
     for token in parts[fixed:-1]:
         if not token:
             continue
         if not _TRAILER_TOKEN.match(token):
-            raise GitError(f"unexpected `git log` output: trailer {token[:40]!r} of {parts[0][:12].decode()}")
+            raise GitError(f"unexpected `git log` output: trailer {token[:40]!r} of {sha[:12].decode()}")
         key, _, value = token.decode("utf-8", "replace").partition(":")
         trailers.append((key, value.strip()))
     text = [p.decode("utf-8", "replace") for p in parts[:fixed]]
-    return LogCommit(
-        sha=text[0],
-        parents=tuple(text[1].split()),
-        author=Ident(text[2], text[3]),
-        author_mapped=Ident(text[4], text[5]),
-        committer=Ident(text[6], text[7]),
-        committer_mapped=Ident(text[8], text[9]),
-        signature=text[10],
-        signing_key=text[11],
-        subject=text[12],
+    return People(
+        author=Ident(text[0], text[1]),
+        author_mapped=Ident(text[2], text[3]),
+        committer=Ident(text[4], text[5]),
+        committer_mapped=Ident(text[6], text[7]),
         trailers=tuple(trailers),
-        paths=tuple(paths),
     )
 
 
@@ -718,6 +846,15 @@ def tree_entry(root: Path, commit: str, path: str) -> TreeEntry | None:
             mode, _kind, sha = meta.decode().split(" ")
             return TreeEntry(mode, sha)
     return None
+
+
+def in_history_of(root: Path, commit: str, tips: Sequence[str]) -> bool:
+    """Whether `commit` is in the history of any of `tips` (a commit is in its own): ONE `git rev-list`, which
+    walks what is newer than `commit` in the tips' history, and stops once `commit` is reached."""
+    if commit in tips:
+        return True
+    out = run(root, ["rev-list", "--max-count=1", "--end-of-options", commit, *(f"^{tip}" for tip in tips)])
+    return not out.strip()
 
 
 def is_ancestor(root: Path, ancestor: str, commit: str) -> bool:

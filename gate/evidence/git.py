@@ -15,18 +15,19 @@ import operator
 import re
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pathspec
 
 from gate import gitrepo
 from gate.errors import EvidenceUnavailable
 from gate.evidence.context import Context, RepoView, compile_globs
-from gate.gitrepo import GitError, Ident, LogCommit
+from gate.gitrepo import GitError, Ident, LogCommit, People
 from gate.model import GitAuthorsDisjointSpec, GitCodeownersSpec, GitFileSpec, GitRefSpec, GitTrailersSpec
 from gate.results import Evidence, Observation, Read, Status, evidence
 
@@ -51,10 +52,7 @@ class _Range:
 def _range(view: RepoView, since: str | None, range_: str | None) -> _Range:
     """The commits to read, as base..end; ERROR when history is incomplete or an endpoint does not resolve."""
     root = view.root
-    if gitrepo.is_shallow(root):
-        raise EvidenceUnavailable(
-            SHALLOW, hint="run `git fetch --unshallow`, or check out with full history (fetch-depth: 0)"
-        )
+    _require_full_history(root)
     if since is not None:
         tags = [t for t in gitrepo.tags_merged(root, since, view.commit) if t.commit]
         # A tag on the release commit itself (the release's own tag) would make the range empty: skip it.
@@ -88,6 +86,13 @@ def _range(view: RepoView, since: str | None, range_: str | None) -> _Range:
     # committing sign-offs must not change the evidence (DESIGN "Where evidence is read").
     end = gitrepo.release_commit_at(root, tip)
     return _Range(base, end, f"{first}..{end[:12]}")
+
+
+def _require_full_history(root: Path) -> None:
+    if gitrepo.is_shallow(root):
+        raise EvidenceUnavailable(
+            SHALLOW, hint="run `git fetch --unshallow`, or check out with full history (fetch-depth: 0)"
+        )
 
 
 def _resolve(root: Path, ref: str, range_: str) -> str:
@@ -157,26 +162,45 @@ def _exact_pathspecs(globs: list[str]) -> list[str] | None:
     return out or None
 
 
+@dataclass(frozen=True)
+class _Log:
+    """The commits `git log` listed for a range, and a Read of each, made while git's output is parsed."""
+
+    commits: list[LogCommit]
+    reads: dict[str, Read]
+    merges: list[LogCommit]
+
+
 class _Touched:
     """The commits of a range that change paths matching the globs, and the first such path of each (git's
     order), which is read only for the commits that need one when the log was read without paths."""
 
-    def __init__(self, view: RepoView, globs: list[str], commits: list[LogCommit], exact: list[str] | None) -> None:
+    def __init__(self, view: RepoView, globs: list[str], log: _Log, exact: list[str] | None) -> None:
         self.view = view
         self.spec = compile_globs(globs)
         self.exact = exact
         self._first: dict[str, str] = {}
-        pairs: list[tuple[LogCommit, str | None]]
+        self._reads = log.reads
+        commits = log.commits
         if exact is None:
-            pairs = list(_touching(commits, globs))
-        else:
-            # A merge is listed when it differs from any parent; it touches the paths only if its diff against
-            # its first parent does, as with paths listed.
-            merges = gitrepo.changed_paths(view.root, [c.sha for c in commits if c.is_merge], exact)
-            pairs = [(c, self._match(c.sha, merges[c.sha]) if c.is_merge else None) for c in commits]
-            pairs = [(c, p) for c, p in pairs if not c.is_merge or p is not None]
-        self.commits = [c for c, _ in pairs]
-        self._first.update({c.sha: p for c, p in pairs if p is not None})
+            pairs = _touching(commits, globs)
+            self.commits = [c for c, _ in pairs]
+            self._first.update({c.sha: p for c, p in pairs})
+            return
+        # A merge is listed when it differs from any parent; it touches the paths only if its diff against its
+        # first parent does, as with paths listed.
+        merges = log.merges
+        if not merges:
+            self.commits = commits
+            return
+        paths = gitrepo.changed_paths(view.root, [c.sha for c in merges], exact)
+        firsts = {c.sha: self._match(c.sha, paths[c.sha]) for c in merges}
+        self.commits = [c for c in commits if not c.is_merge or firsts[c.sha] is not None]
+        self._first.update({sha: p for sha, p in firsts.items() if p is not None})
+
+    def reads(self) -> list[Read]:
+        """A Read of each of the commits."""
+        return [self._reads[c.sha] for c in self.commits]
 
     def _match(self, sha: str, paths: tuple[str, ...]) -> str | None:
         return next((p for p in paths if self.spec.match_file(p)), None)
@@ -202,14 +226,29 @@ def _history(
     *,
     first_parent: bool = False,
     no_merges: bool = False,
+    each: Callable[[list[LogCommit]], None] | None = None,
 ) -> tuple[_Range, Callable[[], _Touched]]:
     """The range, and a function giving the commits in it touching the globs (one `git log`, which may already
-    be running: see _range_and_log). Errors of the log are raised by that function, after the caller's own
-    checks, in the order they always came."""
+    have been read: see _range_and_log). Errors of the log are raised by that function, after the caller's own
+    checks, in the order they always came. `each` is handed the commits of the log as they are read (all of
+    them, touching the globs or not), for the caller's work that can go with the reading."""
     exact = _exact_pathspecs(globs)
 
-    def read_log(base: str, end: str) -> list[LogCommit]:
-        return gitrepo.log(
+    def read_log(base: str, end: str) -> _Log:
+        reads: dict[str, Read] = {}
+        merges: list[LogCommit] = []
+
+        def on_commits(commits: list[LogCommit]) -> None:
+            # Every commit read is bound into the evidence digest; a Read costs a few microseconds (a pydantic
+            # model), so they are made while git is still writing (issue 10).
+            for commit in commits:
+                reads[commit.sha] = Read(commit=commit.sha)
+                if len(commit.parents) > 1:
+                    merges.append(commit)
+            if each is not None:
+                each(commits)
+
+        commits = gitrepo.log(
             view.root,
             include=[end],
             exclude=[base],
@@ -217,33 +256,67 @@ def _history(
             first_parent=first_parent,
             no_merges=no_merges,
             names=exact is None,
+            each=on_commits,
         )
+        return _Log(commits, reads, merges)
 
     rng, commits = _range_and_log(view, since, range_, read_log)
     return rng, lambda: _Touched(view, globs, commits(), exact)
 
 
 def _range_and_log(
-    view: RepoView, since: str | None, range_: str | None, read_log: Callable[[str, str], list[LogCommit]]
-) -> tuple[_Range, Callable[[], list[LogCommit]]]:
-    """_range, and a function giving its log. Finding which `since` tags are reachable walks the whole history,
-    as the log does: so the log starts meanwhile from the newest matching tag, and is used when that is the tag
-    _range picks (it is, unless the newest tag is on another branch). The same result as one after the other,
-    in about half the time on a long history (issue 10)."""
+    view: RepoView, since: str | None, range_: str | None, read_log: Callable[[str, str], _Log]
+) -> tuple[_Range, Callable[[], _Log]]:
+    """_range, and a function giving its log.
+
+    Finding which `since` tags are reachable from the release commit walks the history below the newest one
+    (`git tag --merged`): a second walk of the whole range, half as much CPU again as the log (issue 10). So the
+    log is read first, from the newest matching tag (not on the release commit), and the log itself proves that
+    tag reachable when it is in the history of a parent of one of the oldest commits listed (those parents are
+    in the release commit's history): a short walk, of what is newer than the tag below them. Only when that does
+    not show it (no commit listed, or they all come from branches that forked before the tag) does _range walk,
+    and the log is read again if _range then picks another tag. The result is _range's in every case. Errors of
+    the log are raised by the returned function, after the caller's own checks, in the order they always came.
+    """
     guess = None
     if since is not None:
         tags = gitrepo.tags_matching(view.root, since)
-        guess = next((t.commit for t in tags if t.commit and t.commit != view.commit), None)
-    if guess is None:
+        guess = next((t for t in tags if t.commit and t.commit != view.commit), None)
+    if guess is None or guess.commit is None:
         rng = _range(view, since, range_)
         return rng, lambda: read_log(rng.base, rng.end)
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gate-log")
-    ahead = pool.submit(read_log, guess, view.commit)
-    pool.shutdown(wait=False)
+    _require_full_history(view.root)
+    log = _Log([], {}, [])
+    failure: GitError | None = None
+    try:
+        log = read_log(guess.commit, view.commit)
+    except GitError as exc:
+        failure = exc
+    if failure is None and _in_history_of_listed(view.root, guess.commit, log.commits):
+        return _Range(guess.commit, view.commit, f"{guess.name}..{view.commit[:12]}"), lambda: log
     rng = _range(view, since, range_)
-    if (rng.base, rng.end) == (guess, view.commit):
-        return rng, ahead.result
-    return rng, lambda: read_log(rng.base, rng.end)
+    if (rng.base, rng.end) != (guess.commit, view.commit):
+        return rng, lambda: read_log(rng.base, rng.end)
+    if failure is not None:
+        error = failure
+
+        def fail() -> _Log:
+            raise error
+
+        return rng, fail
+    return rng, lambda: log
+
+
+_OLDEST = 16
+"""How many of the oldest commits a log lists are used to show its base tag reachable (_in_history_of_listed)."""
+
+
+def _in_history_of_listed(root: Path, tag_commit: str, commits: list[LogCommit]) -> bool:
+    """Whether the tag's commit is in the history of a parent of one of the oldest listed commits (the log lists
+    them newest first). Each listed commit is in the release commit's history, so then the tag is too. A parent
+    near the tag makes the walk short (`git rev-list` stops once the tag is reached); False proves nothing."""
+    tips = list(dict.fromkeys(p for c in commits[-_OLDEST:] for p in c.parents))
+    return bool(tips) and gitrepo.in_history_of(root, tag_commit, tips)
 
 
 def _require_paths(view: RepoView, rng: _Range, globs: list[str]) -> None:
@@ -333,6 +406,30 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def _evidence_of_commits(
+    kind: str,
+    status: Status,
+    summary: str,
+    observations: list[Observation],
+    *,
+    label: str | None,
+    fix: str | None,
+    read: list[Read],
+    commits: list[Read],
+    emails: list[str],
+) -> Evidence:
+    """`results.evidence` with the Reads of commits (one each) too, ordered as `evidence` orders them, without its
+    canonical JSON per Read (12 us each: a quarter of a second for 20k commits; issue 10).
+
+    `evidence` sorts reads by their canonical JSON. A commit's Read is `{"commit":"<sha>","path":null,...}`: it
+    sorts before any read without a commit (`{"commit":null,...}`, which all of `read` are), and commits' Reads
+    sort by sha. tests/evidence/test_git.py checks the two agree."""
+    if any(r.commit is not None for r in read):
+        raise AssertionError("_evidence_of_commits: `read` must hold no commit")
+    result = evidence(kind, status, summary, observations, label=label, fix=fix, read=read, emails=emails)
+    return result.model_copy(update={"read": sorted(commits, key=operator.attrgetter("commit")) + result.read})
+
+
 # --- git.trailers ---------------------------------------------------------------------------------------------
 
 _SIGNATURE_PROBLEMS = {
@@ -354,6 +451,7 @@ def collect_trailers(spec: GitTrailersSpec, ctx: Context) -> Evidence:
     author's. Merge commits touch the paths when their diff against the first parent does.
     """
     view = ctx.need_repo()
+    judge = _TrailerJudge(view, spec)
     rng, history_of = _history(
         view,
         spec.since,
@@ -361,6 +459,7 @@ def collect_trailers(spec: GitTrailersSpec, ctx: Context) -> Evidence:
         spec.paths,
         first_parent=spec.merges == "first-parent",
         no_merges=spec.merges == "skip",
+        each=judge.see,
     )
     _require_paths(view, rng, spec.paths)
     read = _bind_mailmap(view)
@@ -368,9 +467,10 @@ def collect_trailers(spec: GitTrailersSpec, ctx: Context) -> Evidence:
     with _signers_file(view, signers_rel, read) as signers:
         history = history_of()
         touched = history.commits
+        commit_reads = history.reads()
         if signers is not None:
             checked = gitrepo.signatures(view.root, [c.sha for c in touched], signers)
-            touched = [replace(c, signature=checked[c.sha][0], signing_key=checked[c.sha][1]) for c in touched]
+            touched = [c._replace(signature=checked[c.sha][0], signing_key=checked[c.sha][1]) for c in touched]
     where = f"{_paths_text(spec.paths)} in {rng.shown}"
     counted = f"{_plural(len(touched), 'commit')} touched {where}"
     if len(touched) < spec.min_commits:
@@ -379,32 +479,25 @@ def collect_trailers(spec: GitTrailersSpec, ctx: Context) -> Evidence:
             hint="check the range and paths (an empty range proves nothing), or lower min_commits",
         )
 
-    contacts = [Ident(*parsed) for commit in touched for _, v in commit.trailers if (parsed := _email_of(v))]
-    mapped = _mapper(view, contacts, use_mailmap=True)
-    bots = {b.lower() for b in spec.bots}
-    wanted = [k.lower() for k in spec.require]
+    verdicts = judge.verdicts(touched)
+    counts = Counter(id(c.people) for c in touched)
+    emails: set[str] = set().union(*(verdicts[key].emails for key in counts))
+    n_bots = sum(n for key, n in counts.items() if verdicts[key].is_bot)
+    n_trailers = sum(n for key, n in counts.items() if verdicts[key].problems and not verdicts[key].is_bot)
+    bot_emails = {verdicts[key].author for key in counts if verdicts[key].is_bot}
 
+    # Only the commits that are listed need a look of their own (all of them when signatures count).
+    flagged = {key for key in counts if verdicts[key].is_bot or verdicts[key].problems}
+    listed = touched if signers_rel is not None else [c for c in touched if id(c.people) in flagged]
     findings: list[tuple[LogCommit, str, list[str]]] = []
-    emails: set[str] = set()
-    bot_emails: set[str] = set()
-    n_bots = n_trailers = n_signatures = 0
-    for commit in touched:
-        read.append(Read(commit=commit.sha))
-        author = commit.author_mapped.email.lower()
-        emails.update(_identity_emails(commit, mapped))
-        problems: list[str] = []
-        is_bot = commit.author.email.lower() in bots or author in bots
-        if is_bot:
-            n_bots += 1
-            bot_emails.add(author)
-        else:
-            problems += _trailer_problems(commit, spec.require, wanted, spec.not_author, author, mapped)
-            n_trailers += bool(problems)
+    n_signatures = 0
+    for commit in listed:
+        author, is_bot, problems, _ = verdicts[id(commit.people)]
         if signers_rel is not None and commit.signature != "G":
             text = _SIGNATURE_PROBLEMS.get(commit.signature, "no good signature")
             if commit.signing_key and commit.signature != "N":
                 text += f" (key {commit.signing_key})"
-            problems.append(text.format(signers=signers_rel))
+            problems = [*problems, text.format(signers=signers_rel)]
             n_signatures += 1
         if problems or is_bot:
             findings.append((commit, author, problems))
@@ -448,7 +541,7 @@ def collect_trailers(spec: GitTrailersSpec, ctx: Context) -> Evidence:
         summary += ": " + ", ".join(failed)
     elif passed:
         summary += ": " + ", ".join(passed)
-    return evidence(
+    return _evidence_of_commits(
         spec.kind,
         Status.FAIL if failed else Status.PASS,
         summary,
@@ -456,16 +549,83 @@ def collect_trailers(spec: GitTrailersSpec, ctx: Context) -> Evidence:
         label=spec.label,
         fix="; ".join(fixes) + ", or get a waiver" if fixes else None,
         read=read,
+        commits=commit_reads,
         emails=sorted(emails),
     )
 
 
-def _identity_emails(commit: LogCommit, mapped: dict[Ident, str], use_mailmap: bool = True) -> set[str]:
+class _Verdict(NamedTuple):
+    """What collect_trailers makes of a People."""
+
+    author: str
+    """The author's email, lower-cased, through .mailmap."""
+    is_bot: bool
+    problems: list[str]
+    """What the trailers lack (none for a bot)."""
+    emails: set[str]
+    """The identity emails of the commit (_identity_emails)."""
+
+
+class _Lowered(dict[Ident, str]):
+    """The mapping of contacts to emails when no .mailmap applies: the email, lower-cased."""
+
+    def __missing__(self, key: Ident) -> str:
+        return key.email.lower()
+
+
+class _TrailerJudge:
+    """collect_trailers' verdict on each People, the signature aside: a commit's People (shared by the commits of
+    the same people with the same trailers) decides it, so it is worked out once per People, a few thousand on a
+    history of tens of thousands. Without a .mailmap it is worked out as git's output is read (issue 10)."""
+
+    def __init__(self, view: RepoView, spec: GitTrailersSpec) -> None:
+        self.view = view
+        self.spec = spec
+        self.bots = {b.lower() for b in spec.bots}
+        self.wanted = [k.lower() for k in spec.require]
+        # With a .mailmap, git maps the trailers' emails (one `git check-mailmap` for all, once the log is read).
+        self.mapped: dict[Ident, str] | None = None if MAILMAP in view.tree else _Lowered()
+        self._verdicts: dict[int, _Verdict] = {}
+        """By id(People)."""
+        self._judged: list[People] = []
+        """Each People judged, kept so that its id stays its own."""
+
+    def see(self, commits: list[LogCommit]) -> None:
+        """Judge the People of these commits now, when no .mailmap needs asking."""
+        if self.mapped is not None:
+            self._judge(commits, self.mapped)
+
+    def verdicts(self, touched: list[LogCommit]) -> dict[int, _Verdict]:
+        """The verdict on the People of each of these commits (which `see` was shown, unless a .mailmap applies),
+        by id(People)."""
+        if self.mapped is None:
+            people = {id(c.people): c.people for c in touched}.values()
+            contacts = [Ident(*parsed) for who in people for _, v in who.trailers if (parsed := _email_of(v))]
+            self.mapped = _mapper(self.view, contacts, use_mailmap=True)
+            self._judge(touched, self.mapped)
+        return self._verdicts
+
+    def _judge(self, commits: list[LogCommit], mapped: dict[Ident, str]) -> None:
+        spec, verdicts = self.spec, self._verdicts
+        for commit in commits:
+            who = commit.people
+            if id(who) in verdicts:
+                continue
+            author = who.author_mapped.email.lower()
+            is_bot = who.author.email.lower() in self.bots or author in self.bots
+            problems = (
+                [] if is_bot else _trailer_problems(who, spec.require, self.wanted, spec.not_author, author, mapped)
+            )
+            verdicts[id(who)] = _Verdict(author, is_bot, problems, _identity_emails(who, mapped))
+            self._judged.append(who)
+
+
+def _identity_emails(who: People, mapped: dict[Ident, str], use_mailmap: bool = True) -> set[str]:
     """Author, committer and co-author emails, as recorded and through .mailmap (for independence checks)."""
-    found = {commit.author.email, commit.committer.email}
+    found = {who.author.email, who.committer.email}
     if use_mailmap:
-        found.update({commit.author_mapped.email, commit.committer_mapped.email})
-    for key, value in commit.trailers:
+        found.update({who.author_mapped.email, who.committer_mapped.email})
+    for key, value in who.trailers:
         parsed = _email_of(value)
         if key.lower() == CO_AUTHOR and parsed:
             found.update({parsed[1], mapped[Ident(*parsed)]})
@@ -473,11 +633,11 @@ def _identity_emails(commit: LogCommit, mapped: dict[Ident, str], use_mailmap: b
 
 
 def _trailer_problems(
-    commit: LogCommit, require: list[str], wanted: list[str], not_author: bool, author: str, mapped: dict[Ident, str]
+    who: People, require: list[str], wanted: list[str], not_author: bool, author: str, mapped: dict[Ident, str]
 ) -> list[str]:
     problems: list[str] = []
     for key, low in zip(require, wanted, strict=True):
-        values = [v for k, v in commit.trailers if k.lower() == low]
+        values = [v for k, v in who.trailers if k.lower() == low]
         if not values:
             problems.append(f"no {key} trailer")
             continue
@@ -538,26 +698,32 @@ def collect_authors_disjoint(spec: GitAuthorsDisjointSpec, ctx: Context) -> Evid
         read += _bind_mailmap(view)
     history = history_of()
     touched = history.commits
+    commit_reads = history.reads()
 
-    co_authors = [
-        [Ident(*parsed) for key, v in commit.trailers if key.lower() == CO_AUTHOR and (parsed := _email_of(v))]
-        for commit in touched
-    ]
+    # As in collect_trailers: what depends only on a commit's People is worked out once per People.
+    people = {id(c.people): c.people for c in touched}
+    co_authors = {
+        key: [Ident(*parsed) for k, v in who.trailers if k.lower() == CO_AUTHOR and (parsed := _email_of(v))]
+        for key, who in people.items()
+    }
     group_idents = [Ident("", e) for e in group]
-    mapped = _mapper(view, group_idents + [i for idents in co_authors for i in idents], spec.mailmap)
+    mapped = _mapper(view, group_idents + [i for idents in co_authors.values() for i in idents], spec.mailmap)
     members = set(group) | {mapped[i] for i in group_idents}
 
-    findings: list[tuple[LogCommit, str, list[str]]] = []
+    judged: dict[int, tuple[str, list[str]]] = {}
     emails: set[str] = set()
-    for commit, idents in zip(touched, co_authors, strict=True):
-        read.append(Read(commit=commit.sha))
-        emails.update(_identity_emails(commit, mapped, spec.mailmap))
-        author = (commit.author_mapped if spec.mailmap else commit.author).email.lower()
-        people = [("author", {commit.author.email.lower(), author})]
-        people += [("co-author", {i.email.lower(), mapped[i]}) for i in idents]
+    for key, who in people.items():
+        emails.update(_identity_emails(who, mapped, spec.mailmap))
+        author = (who.author_mapped if spec.mailmap else who.author).email.lower()
+        roles = [("author", {who.author.email.lower(), author})]
+        roles += [("co-author", {i.email.lower(), mapped[i]}) for i in co_authors[key]]
         hits = [
-            f"{role} {sorted(names & members)[0]} is in {spec.group_file}" for role, names in people if names & members
+            f"{role} {sorted(names & members)[0]} is in {spec.group_file}" for role, names in roles if names & members
         ]
+        judged[key] = (author, hits)
+    findings: list[tuple[LogCommit, str, list[str]]] = []
+    for commit in touched:
+        author, hits = judged[id(commit.people)]
         if hits:
             findings.append((commit, author, hits))
     offending = len(findings)
@@ -580,7 +746,7 @@ def collect_authors_disjoint(spec: GitAuthorsDisjointSpec, ctx: Context) -> Evid
     else:
         summary = f"{counted}; none by the {group_text}"
         status = Status.PASS
-    return evidence(
+    return _evidence_of_commits(
         spec.kind,
         status,
         summary,
@@ -588,6 +754,7 @@ def collect_authors_disjoint(spec: GitAuthorsDisjointSpec, ctx: Context) -> Evid
         label=spec.label,
         fix=f"have these changes made by someone outside {spec.group_file} (revert and redo them), or get a waiver",
         read=read,
+        commits=commit_reads,
         emails=sorted(emails),
     )
 

@@ -16,7 +16,7 @@ from gate.engine import run_collector
 from gate.evidence import git
 from gate.evidence.context import Context
 from gate.model import GitAuthorsDisjointSpec, GitCodeownersSpec, GitFileSpec, GitRefSpec, GitTrailersSpec
-from gate.results import Evidence, Observation, Read, Status
+from gate.results import Evidence, Observation, Read, Status, evidence
 from tests.builders import GitRepo, allowed_signers, clone, context, make_artifacts, ssh_key
 
 BOB = "Bob <bob@example.com>"
@@ -399,6 +399,126 @@ def test_trailers_newest_reachable_tag_starts_the_range(git_repo) -> None:
     assert result.summary.startswith("1 commit touched rl/reward/** in v1.1..")
 
 
+def walks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records each `since` tag resolution that walks the history (`git tag --merged`)."""
+    seen: list[str] = []
+    real = gitrepo.tags_merged
+
+    def recording(root: Path, pattern: str, commit: str) -> list[gitrepo.TagRef]:
+        seen.append(pattern)
+        return real(root, pattern, commit)
+
+    monkeypatch.setattr(gitrepo, "tags_merged", recording)
+    return seen
+
+
+def test_trailers_since_tag_is_shown_reachable_by_the_log_itself(git_repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = git_repo()
+    released(repo)
+    repo.commit({"docs/a.md": "a\n"}, "Docs")
+    sha = repo.commit({"rl/reward/a.py": "a\n"}, "Unreviewed")
+    seen = walks(monkeypatch)
+    result = trailers(context(repo))
+    assert result.status is Status.FAIL
+    assert result.summary == f"1 commit touched rl/reward/** in v1.0..{sha[:12]}: 1 without an independent Reviewed-by"
+    assert seen == []  # v1.0 is in the history of the listed commit's parent: no walk to find the tag
+
+
+def test_trailers_newest_tag_on_another_branch_is_not_the_base(git_repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = git_repo()
+    start = released(repo)
+    repo.checkout("other", create_at=start)
+    repo.commit({"docs/elsewhere.md": "x\n"}, "Elsewhere")
+    repo.tag("v2.0")  # newer than v1.0, but not in the history of main
+    repo.checkout("main")
+    sha = repo.commit({"rl/reward/a.py": "a\n"}, "Unreviewed")
+    seen = walks(monkeypatch)
+    result = trailers(context(repo))
+    assert result.summary == f"1 commit touched rl/reward/** in v1.0..{sha[:12]}: 1 without an independent Reviewed-by"
+    assert result.read == [Read(commit=sha)]
+    assert seen == ["v*"]
+
+
+def test_trailers_only_tag_on_another_branch_is_an_error(git_repo) -> None:
+    repo = git_repo()
+    start = repo.commit({"rl/reward/a.py": "a\n"}, "start")
+    repo.checkout("other", create_at=start)
+    repo.commit({"docs/elsewhere.md": "x\n"}, "Elsewhere")
+    repo.tag("v1.0")
+    repo.checkout("main")
+    repo.commit({"rl/reward/a.py": "b\n"}, "Unreviewed")
+    result = trailers(context(repo))
+    assert result.status is Status.ERROR
+    assert result.summary == (
+        "no tag matching 'v*' is reachable from the release commit; give range: or create the tag"
+    )
+
+
+def test_trailers_since_tag_the_oldest_commits_do_not_show_is_found_by_a_walk(
+    git_repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The oldest commit listed comes from a branch that forked before v1.1: its parent does not show v1.1
+    # reachable, so gate walks, and reads the same range (the log it already has).
+    repo = git_repo()
+    start = released(repo)
+    repo.checkout("feature", create_at=start)
+    side = repo.commit({"rl/reward/a.py": "a\n"}, "Feature work", trailers={"Reviewed-by": BOB})
+    repo.checkout("main")
+    repo.commit({"docs/x.md": "x\n"}, "Docs")
+    repo.tag("v1.1")
+    top = repo.merge("feature", "Merge feature", author="carol", trailers={"Reviewed-by": BOB})
+    monkeypatch.setattr(git, "_OLDEST", 1)
+    seen = walks(monkeypatch)
+    result = trailers(context(repo))
+    assert result.status is Status.PASS
+    assert result.summary == f"2 commits touched rl/reward/** in v1.1..{top[:12]}: all have an independent Reviewed-by"
+    assert {r.commit for r in result.read} == {side, top}
+    assert seen == ["v*"]
+    monkeypatch.undo()
+    assert trailers(context(repo)) == result  # the merge's parents show v1.1 reachable: no walk, same evidence
+
+
+def test_trailers_without_commits_in_the_range_walk_to_find_the_tag(git_repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = git_repo()
+    repo.commit({"README.md": "hi\n", "rl/reward/scale.py": "x = 1\n"}, "start")
+    repo.tag("v1.0")
+    repo.commit({"docs/notes.md": "n\n"}, "Docs only")
+    seen = walks(monkeypatch)
+    result = trailers(context(repo))
+    assert result.summary == f"0 commits touched rl/reward/** in v1.0..{repo.head[:12]}"
+    assert seen == ["v*"]  # an empty log shows nothing reachable
+
+
+def test_trailers_log_errors_come_after_the_range_and_paths_checks(git_repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = git_repo()
+    released(repo)
+    repo.commit({"rl/reward/a.py": "a\n"}, "Unreviewed")
+
+    def failing(*args: Any, **kwargs: Any) -> list[gitrepo.LogCommit]:
+        raise gitrepo.GitError("git log failed: boom")
+
+    monkeypatch.setattr(gitrepo, "log", failing)
+    result = trailers(context(repo))
+    assert (result.status, result.summary) == (Status.ERROR, "git log failed: boom")
+    typo = trailers(context(repo), paths="rl/rewards/**")
+    assert typo.status is Status.ERROR and typo.summary.startswith("paths 'rl/rewards/**' match no file")
+
+
+def test_trailers_commits_by_the_same_people_share_one_judgement(git_repo) -> None:
+    repo = git_repo()
+    released(repo)
+    first = repo.commit({"rl/reward/a.py": "a\n"}, "One", trailers={"Reviewed-by": BOB})
+    second = repo.commit({"rl/reward/a.py": "b\n"}, "Two", trailers={"Reviewed-by": BOB})
+    third = repo.commit({"rl/reward/a.py": "c\n"}, "Three", trailers={"Reviewed-by": "Alice <alice@example.com>"})
+    commits = gitrepo.log(repo.path, include=[repo.head], exclude=["v1.0"], pathspecs=["rl/reward/"], names=False)
+    by_sha = {c.sha: c for c in commits}
+    assert by_sha[first].people is by_sha[second].people
+    assert by_sha[third].people is not by_sha[first].people
+    result = trailers(context(repo))
+    assert result.summary.endswith(": 1 without an independent Reviewed-by")
+    assert [o.commit for o in result.observations] == [third]
+
+
 def test_trailers_explicit_range(git_repo) -> None:
     repo = git_repo()
     start = released(repo)
@@ -542,22 +662,23 @@ def test_trailers_read_a_large_range_with_a_constant_number_of_git_processes(
     repo.bulk_commits(2000, author="alice", trailer=f"Reviewed-by: {BOB}")
     ctx = context(repo)
     calls: list[list[str]] = []
-    real = subprocess.run
 
-    def counting(args: list[str], *rest: Any, **kw: Any) -> Any:
-        calls.append(list(args))
-        return real(args, *rest, **kw)
+    class Counting(subprocess.Popen):  # type: ignore[type-arg]
+        def __init__(self, args: list[str], *rest: Any, **kw: Any) -> None:
+            calls.append(list(args))
+            super().__init__(args, *rest, **kw)
 
-    monkeypatch.setattr(subprocess, "run", counting)
+    monkeypatch.setattr(subprocess, "Popen", Counting)  # subprocess.run starts its process through Popen too
     result = trailers(ctx)
     assert result.status is Status.PASS
     assert result.summary.startswith("2000 commits touched rl/reward/** in v1.0..")
     assert len(result.read) == 2001  # every commit, and .mailmap
-    assert len(calls) <= 5, [c[3:5] for c in calls]
+    # The tags, the shallow check, the log and the mailmap: no second walk of the history for the `since` tag.
+    assert len(calls) <= 4, [c[3:5] for c in calls]
 
 
 def test_log_parses_a_commit_header_and_rejects_garbage(tmp_path: Path) -> None:
-    header = b"\0".join([b"a" * 40, b"", b"A", b"a@x", b"A", b"a@x", b"A", b"a@x", b"A", b"a@x", b"", b"", b"s"])
+    header = b"\0".join([b"a" * 40, b"", b"s", b"A", b"a@x", b"A", b"a@x", b"A", b"a@x", b"A", b"a@x"])
     commits = gitrepo._parse_log(header + b'\0Reviewed-by:Bob <b@x>\0\n\n"d/\\303\\274 \\"q\\""\nplain\n')
     assert commits[0].trailers == (("Reviewed-by", "Bob <b@x>"),)
     assert commits[0].paths == ('d/ü "q"', "plain")
@@ -565,6 +686,71 @@ def test_log_parses_a_commit_header_and_rejects_garbage(tmp_path: Path) -> None:
         gitrepo._parse_log(b"nothex\0x\0\n")
     with pytest.raises(gitrepo.GitError, match="trailer"):
         gitrepo._parse_log(header + b"\0not a trailer\0\n")
+
+
+def test_log_parses_the_same_whatever_the_chunks(git_repo) -> None:
+    repo = git_repo()
+    released(repo)
+    repo.commit({"rl/reward/a.py": "a\n", 'rl/reward/ü "q".py': "q\n"}, "One", trailers={"Reviewed-by": BOB})
+    repo.commit({"rl/reward/a.py": "b\n"}, "Two\n\nbody\n\nCo-authored-by: Carol <carol@example.com>")
+    repo.commit({"docs/x.md": "x\n"}, "Docs")
+    for names in (True, False):
+        args = [*gitrepo._SETTINGS, "log", *(["--name-only"] if names else []), "--format=" + gitrepo._LOG_FORMAT]
+        out = gitrepo.run(repo.path, [*args, "HEAD", "^v1.0", "--", "rl/"])
+        whole = gitrepo._parse_log(out)
+        assert [c.subject for c in whole] == ["Two", "One"]
+        assert whole[1].paths == (("rl/reward/a.py", 'rl/reward/ü "q".py') if names else ())
+        handed: list[gitrepo.LogCommit] = []
+        parser = gitrepo._LogParser(handed.extend)
+        for i in range(0, len(out), 7):
+            parser.feed(out[i : i + 7])
+        assert parser.close() == whole
+        assert handed == whole  # every commit handed on exactly once
+
+
+def test_streaming_git_failures_and_consumer_errors(git_repo) -> None:
+    repo = git_repo()
+    released(repo)
+    missing = "0" * 40
+    with pytest.raises(gitrepo.GitError, match=f"^git log --no-walk failed: fatal: bad object {missing}$"):
+        gitrepo.run_streaming(repo.path, ["log", "--no-walk", missing, "--"], lambda chunk: None)
+
+    def refuse(chunk: bytes) -> None:
+        raise ValueError("stop")
+
+    with pytest.raises(ValueError, match="stop"):
+        gitrepo.run_streaming(repo.path, ["log", "--format=%H"], refuse)
+
+
+def test_in_history_of(git_repo) -> None:
+    repo = git_repo()
+    start = released(repo)
+    main = repo.commit({"a.md": "a\n"}, "Main")
+    repo.checkout("side", create_at=start)
+    side = repo.commit({"b.md": "b\n"}, "Side")
+    assert gitrepo.in_history_of(repo.path, start, [main])
+    assert gitrepo.in_history_of(repo.path, main, [side, main])
+    assert not gitrepo.in_history_of(repo.path, main, [side])
+    assert not gitrepo.in_history_of(repo.path, main, [start])
+
+
+def test_evidence_of_commits_orders_reads_as_evidence_does() -> None:
+    shas = [hashlib.sha1(str(i).encode()).hexdigest() for i in range(50)]
+    files = [
+        Read(path=".mailmap", root="repo", sha256="0" * 64),
+        Read(path="keys/allowed", root="repo", sha256="f" * 64),
+    ]
+    fields: dict[str, Any] = {"label": "x", "fix": "do it", "emails": ["b@x", "a@x"]}
+    fast = git._evidence_of_commits(
+        "git.trailers", Status.FAIL, "s", [], read=files, commits=[Read(commit=s) for s in shas], **fields
+    )
+    slow = evidence("git.trailers", Status.FAIL, "s", [], read=files + [Read(commit=s) for s in shas], **fields)
+    assert fast == slow
+    assert fast.read[0] == Read(commit=min(shas)) and fast.read[-1] == files[-1]
+    with pytest.raises(AssertionError):
+        git._evidence_of_commits(
+            "git.trailers", Status.PASS, "s", [], read=[Read(commit=shas[0])], commits=[], **fields
+        )
 
 
 # --- git.authors_disjoint -----------------------------------------------------------------------------------------
