@@ -1,15 +1,13 @@
 """The text report, for people: what failed, where, and how to clear it; passing items one line each.
 
-Renders with rich into a string. Colour only when asked (status words and the verdict); without it the
-output holds no escape codes. Lines are never wrapped, so paths stay whole and greppable.
+Colour only when asked (status words and the verdict, as SGR codes); without it the output holds no escape
+codes. Lines are never wrapped, so paths stay whole and greppable. Written directly rather than through rich:
+a report has five styled words, and importing rich took a tenth of a small `gate check` (issue 10).
 """
 
 from __future__ import annotations
 
-from io import StringIO
-
-from rich.console import Console
-from rich.text import Text
+from dataclasses import dataclass, field
 
 from gate.report import (
     evidence_summary,
@@ -30,6 +28,45 @@ STATUS_STYLES = {
 }
 VERDICT_STYLES = {"PASSED": "bold green", "BLOCKED": "bold red", "PENDING": "bold yellow"}
 STATUS_WIDTH = max(len(s.value) for s in Status) + 1
+SGR = {
+    "green": "32",
+    "yellow": "33",
+    "bold red": "1;31",
+    "bold magenta": "1;35",
+    "bold green": "1;32",
+    "bold yellow": "1;33",
+}
+"""The styles used, as SGR parameters (the 8 standard colours: any terminal shows them)."""
+
+
+@dataclass
+class Text:
+    """One output line: text runs, each with a style or none."""
+
+    plain: str = ""
+    runs: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.plain:
+            self.runs.append((self.plain, None))
+
+    @classmethod
+    def assemble(cls, *parts: str | tuple[str, str] | Text) -> Text:
+        line = cls()
+        for part in parts:
+            if isinstance(part, Text):
+                line.runs.extend(part.runs)
+            else:
+                line.runs.append((part, None) if isinstance(part, str) else part)
+        return line
+
+    def append(self, text: str) -> None:
+        self.runs.append((text, None))
+
+    def render(self, *, color: bool) -> str:
+        if not color:
+            return "".join(text for text, _ in self.runs)
+        return "".join(f"\x1b[{SGR[style]}m{text}\x1b[0m" if style and text else text for text, style in self.runs)
 
 
 def render(report: Report, *, color: bool = False, width: int = 100) -> str:
@@ -124,23 +161,5 @@ def _baseline(report: Report) -> list[Text]:
 
 
 def _to_string(lines: list[Text], *, color: bool, width: int) -> str:
-    out = StringIO()
-    console = Console(
-        file=out,
-        width=width,
-        force_terminal=color,
-        force_jupyter=False,
-        force_interactive=False,
-        color_system="standard" if color else None,
-        no_color=not color,
-        legacy_windows=False,
-        markup=False,
-        emoji=False,
-        highlight=False,
-        soft_wrap=True,
-        # The environment must not change the output (COLUMNS, NO_COLOR, TERM): the caller decides.
-        _environ={},
-    )
-    for line in lines:
-        console.print(line)
-    return out.getvalue()
+    # `width` is accepted for the renderers' common signature: lines are never wrapped.
+    return "".join(line.render(color=color) + "\n" for line in lines)
