@@ -14,19 +14,21 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import pathspec
 
 from gate import gitrepo
 from gate.errors import EvidenceUnavailable, GateError
 
+T = TypeVar("T")
 MANIFEST_NAME = "gate-artifacts.json"
 MANIFEST_SCHEMA_VERSION = 1
 CHUNK = 1 << 20
@@ -249,6 +251,25 @@ class RepoView:
             self.changed = changed.result()
             self.untracked = untracked.result()
         self._real_dirs: dict[str, str] = {}
+        self._asked: dict[tuple[Any, ...], Future[Any]] = {}
+        self._asked_lock = threading.Lock()
+
+    def ask(self, question: Callable[..., T], *args: Hashable) -> T:
+        """`question(root, *args)`, a git query about this repository, asked once per check: collectors running
+        at once on the same history (git.trailers and git.authors_disjoint) share the answer, or the error."""
+        key = (question, *args)
+        with self._asked_lock:
+            future = self._asked.get(key)
+            mine = future is None
+            if future is None:
+                future = self._asked[key] = Future()
+        if mine:
+            try:
+                future.set_result(question(self.root, *args))
+            except BaseException as exc:  # noqa: BLE001 - handed to every asker, raised there
+                future.set_exception(exc)
+        result: T = future.result()
+        return result
 
     def match(self, globs: list[str], *, include_gate: bool = False) -> list[str]:
         """Tracked files at the release commit matching the globs, sorted; an untracked match is ERROR, and so is

@@ -52,7 +52,7 @@ class _Range:
 def _range(view: RepoView, since: str | None, range_: str | None) -> _Range:
     """The commits to read, as base..end; ERROR when history is incomplete or an endpoint does not resolve."""
     root = view.root
-    _require_full_history(root)
+    _require_full_history(view)
     if since is not None:
         tags = [t for t in gitrepo.tags_merged(root, since, view.commit) if t.commit]
         # A tag on the release commit itself (the release's own tag) would make the range empty: skip it.
@@ -88,8 +88,8 @@ def _range(view: RepoView, since: str | None, range_: str | None) -> _Range:
     return _Range(base, end, f"{first}..{end[:12]}")
 
 
-def _require_full_history(root: Path) -> None:
-    if gitrepo.is_shallow(root):
+def _require_full_history(view: RepoView) -> None:
+    if view.ask(gitrepo.is_shallow):
         raise EvidenceUnavailable(
             SHALLOW, hint="run `git fetch --unshallow`, or check out with full history (fetch-depth: 0)"
         )
@@ -280,12 +280,12 @@ def _range_and_log(
     """
     guess = None
     if since is not None:
-        tags = gitrepo.tags_matching(view.root, since)
+        tags = view.ask(gitrepo.tags_matching, since)
         guess = next((t for t in tags if t.commit and t.commit != view.commit), None)
     if guess is None or guess.commit is None:
         rng = _range(view, since, range_)
         return rng, lambda: read_log(rng.base, rng.end)
-    _require_full_history(view.root)
+    _require_full_history(view)
     log = _Log([], {}, [])
     failure: GitError | None = None
     try:

@@ -244,3 +244,23 @@ def test_content_id_trusts_only_what_git_saw_unchanged(git_repo, tmp_path: Path)
     for rel in ("rl/envs/a.yaml", "other/b.yaml", "other/c.yaml"):
         with pytest.raises(EvidenceUnavailable, match=f"{rel} differs from the release commit"):
             view.content_id(rel)
+
+
+def test_a_git_question_is_asked_once_per_check_and_its_error_shared(git_repo) -> None:
+    repo = git_repo()
+    repo.commit({"a.txt": "a\n"})
+    view = context(repo).need_repo()
+    asked: list[tuple[Path, str]] = []
+
+    def question(root: Path, pattern: str) -> str:
+        asked.append((root, pattern))
+        if pattern == "bad":
+            raise EvidenceUnavailable("no such tag")
+        return pattern.upper()
+
+    assert [view.ask(question, "v*"), view.ask(question, "v*"), view.ask(question, "w*")] == ["V*", "V*", "W*"]
+    for _ in range(2):
+        with pytest.raises(EvidenceUnavailable, match="no such tag"):
+            view.ask(question, "bad")
+    assert asked == [(view.root, "v*"), (view.root, "w*"), (view.root, "bad")]
+    assert context(repo).need_repo().ask(question, "v*") == "V*" and len(asked) == 4  # a new check asks again
