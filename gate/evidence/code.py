@@ -8,21 +8,23 @@ ERROR, never skipped, because an unparseable module might hide an import (and an
 from __future__ import annotations
 
 import ast
-import bisect
+import importlib.util
 import io
 import keyword
 import re
-import sys
 import tokenize
-import unicodedata
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import NamedTuple, Protocol
 
 from gate.cache import Cache, Store, source_key
 from gate.errors import EvidenceUnavailable
+from gate.evidence import pool, pyimports
 from gate.evidence.context import Context, RepoView, compile_globs
+from gate.evidence.pyimports import FROM, IMPORT, IMPORT_MODULE, Lines, Record, Unparsed
+from gate.evidence.pyimports import literal_str as _literal_str
+from gate.evidence.pyimports import statements as _statements
 from gate.model import CodeImportsSpec, CodePatternSpec
 from gate.results import Evidence, Observation, Read, Status, evidence
 
@@ -34,9 +36,6 @@ MAX_SHOWN = 200
 """Characters of a matched line shown in an observation."""
 PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
 """Files that code.pattern tokenizes as Python for ignore_comments / ignore_strings."""
-DYNAMIC_IMPORTS = frozenset({"import_module", "__import__"})
-"""Callees whose literal string argument is a dynamic import (importlib.import_module, __import__)."""
-_GRAMMAR = f"Python {sys.version_info.major}.{sys.version_info.minor}"
 
 
 class _Spanner(Protocol):
@@ -53,77 +52,11 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-_COMPOUND = (
-    ast.FunctionDef,
-    ast.AsyncFunctionDef,
-    ast.ClassDef,
-    ast.For,
-    ast.AsyncFor,
-    ast.While,
-    ast.If,
-    ast.With,
-    ast.AsyncWith,
-    ast.Match,
-    ast.Try,
-    ast.TryStar,
-    ast.ExceptHandler,
-    ast.match_case,
-)
-_BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")
-"""The fields of a compound statement that hold statements (or handlers and cases holding them), in source order."""
-
-
-def _statements(body: Sequence[ast.stmt]) -> Iterator[ast.AST]:
-    """Every statement in a body, nested ones included, in source order; never descends into expressions."""
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, _COMPOUND):
-            inner: list[ast.AST] = []
-            for name in _BLOCKS:
-                inner.extend(getattr(node, name, ()))
-            stack.extend(reversed(inner))
-
-
-class _Lines:
-    """Line starts of a text, with universal newlines (\\r\\n, \\r, \\n) as Python's tokenizer and ast see them."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
-
-    def index(self, offset: int) -> int:
-        """0-based line of a character offset."""
-        return bisect.bisect_right(self.starts, offset) - 1
-
-    def line(self, index: int) -> str:
-        """The text of a 0-based line, without its line break."""
-        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.text)
-        return self.text[self.starts[index] : end].rstrip("\r\n")
-
-    def offset(self, lineno: int, col: int) -> int:
-        """Character offset of a 1-based line and 0-based character column."""
-        if lineno - 1 >= len(self.starts):
-            return len(self.text)
-        return self.starts[lineno - 1] + col
-
-    def char_col(self, lineno: int, byte_col: int) -> int:
-        """ast columns count UTF-8 bytes; this turns one into a 0-based character column."""
-        if lineno - 1 >= len(self.starts):
-            return byte_col
-        text = self.line(lineno - 1)
-        if text.isascii():
-            return byte_col
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "ignore"))
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # code.imports
 
 
-@dataclass(frozen=True)
-class _Import:
+class _Import(NamedTuple):
     """One module reaching another: where the import is, and the callee when it is a dynamic import."""
 
     target: str
@@ -180,46 +113,144 @@ def _within(name: str, prefixes: Iterable[str]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in prefixes)
 
 
-def _literal_str(node: ast.expr | None) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
+CACHE_KIND = "code.imports"
+CACHE_SPEC = "import-records-2"
+"""Bump when the records change. Entries are keyed by git's blob id (RepoView.content_id) and hold the sha256 and
+size of the bytes with the records; the gate and Python versions, digests of this file, of
+gate.evidence.pyimports and of grimp's package are in every key too."""
 
 
-def _arg(call: ast.Call, position: int, name: str) -> ast.expr | None:
-    if len(call.args) > position and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
-        return call.args[position]
-    return next((k.value for k in call.keywords if k.arg == name), None)
+def _store(cache: Cache) -> Store:
+    found = importlib.util.find_spec("grimp")
+    grimp = source_key(found.origin) if found is not None and found.origin else "no-grimp"
+    key = f"{CACHE_SPEC};git-blob;{source_key(__file__)};{source_key(pyimports.__file__)};grimp-{grimp}"
+    return cache.store(CACHE_KIND, key)
 
 
-def _callee(func: ast.expr) -> tuple[str, str] | None:
-    """The called name and its dotted text, e.g. ('import_module', 'importlib.import_module')."""
-    if isinstance(func, ast.Name):
-        return func.id, func.id
-    if isinstance(func, ast.Attribute):
-        parts = [func.attr]
-        inner: ast.expr = func.value
-        while isinstance(inner, ast.Attribute):
-            parts.append(inner.attr)
-            inner = inner.value
-        if isinstance(inner, ast.Name):
-            parts.append(inner.id)
-        return func.attr, ".".join(reversed(parts))
-    return None
+def _parse(rel: str, data: bytes) -> tuple[ast.Module, str]:
+    """Decode (PEP 263) and parse a module with CPython's parser; ERROR when it cannot be parsed (it might hide an
+    import)."""
+    text = pyimports.decode(rel, data)
+    tree = text if isinstance(text, Unparsed) else pyimports.parse(rel, text)
+    if isinstance(tree, Unparsed):
+        raise EvidenceUnavailable(tree.message, where=rel, hint=tree.hint)
+    assert isinstance(text, str)
+    return tree, text
+
+
+def _unparsed(rel: str, got: Unparsed) -> EvidenceUnavailable:
+    return EvidenceUnavailable(got.message, where=rel, hint=got.hint)
+
+
+@dataclass
+class _Todo:
+    """A module read but not parsed yet: the modules of a search step are parsed together (grimp, all cores)."""
+
+    rel: str
+    data: bytes
+    text: str
+    oid: str | None
+    sha256: str
 
 
 class _Scanner:
-    """Parses modules on demand (only those the search reaches) and remembers their imports."""
+    """Parses modules as the search reaches them, a step at a time (`prefetch`), and remembers their imports.
+
+    A module is read and parsed once: from the cache by git's blob id without reading it, else its bytes are read
+    (and bound) and its import records come from grimp's parser or, where that is unsure, CPython's
+    (gate.evidence.pyimports). A file that cannot be read or parsed is an error kept for the moment the search
+    reaches its module, so the error raised is the one a module-by-module walk would raise first."""
 
     def __init__(
-        self, repo: RepoView, files: dict[str, list[_ModuleFile]], known: set[str], store: Store | None = None
+        self, repo: RepoView, files: dict[str, list[_ModuleFile]], known: set[str], cache: Cache | None = None
     ) -> None:
         self.repo = repo
         self.files = files
         self.known = known
-        self.store = store
+        self.cache = cache if cache is not None else Cache(None)
+        self.store = _store(self.cache)
         self.reads: list[Read] = []
+        self._records: dict[str, list[Record] | EvidenceUnavailable] = {}
         self._imports: dict[str, list[_Import]] = {}
+        self._lineage: dict[str, list[str]] = {}
+
+    def close(self) -> None:
+        """Write the new cache entries."""
+        self.store.flush()
+
+    def prefetch(self, modules: Iterable[str]) -> None:
+        """Read and parse the files of these modules (those not done yet), together."""
+        self._load([mf.path for m in modules for mf in self.files.get(m, ())])
+
+    def _load(self, paths: Iterable[str]) -> None:
+        todo: list[_Todo] = []
+        for rel in dict.fromkeys(p for p in paths if p not in self._records):
+            got = self._read(rel)
+            if isinstance(got, _Todo):
+                todo.append(got)
+            else:
+                self._records[rel] = got
+        if todo:
+            self._parse_all(todo)
+
+    def _read(self, rel: str) -> list[Record] | EvidenceUnavailable | _Todo:
+        """A module's records from the cache, else its text to parse, or why it cannot be read.
+
+        A hit reads nothing: git's blob id (RepoView.content_id) says what the bytes are, and the entry holds their
+        sha256 and size, so the evidence binds the same reads either way and the size cap holds."""
+        try:
+            oid = self.repo.content_id(rel) if self.cache.enabled else None
+            if oid is not None:
+                hit = self.store.get(oid)
+                if (
+                    isinstance(hit, tuple)
+                    and len(hit) == 3
+                    and isinstance(hit[0], str)
+                    and isinstance(hit[1], int)
+                    and hit[1] <= MAX_MODULE_BYTES
+                    and isinstance(hit[2], list)
+                ):
+                    self.reads.append(Read(path=rel, root="repo", sha256=hit[0]))
+                    return hit[2]
+            data, sha = self.repo.read_bytes(rel, max_bytes=MAX_MODULE_BYTES)
+        except EvidenceUnavailable as exc:
+            return exc
+        self.reads.append(Read(path=rel, root="repo", sha256=sha))
+        text = pyimports.decode(rel, data)
+        if isinstance(text, Unparsed):
+            return _unparsed(rel, text)
+        return _Todo(rel, data, text, oid, sha)
+
+    def _parse_all(self, todo: list[_Todo]) -> None:
+        """Records for modules read: grimp's parser for all but those only CPython's may read (a possible dynamic
+        import), then CPython's for those and any grimp was unsure about (on all cores when they are many:
+        gate.evidence.pool)."""
+        fast = [t for t in todo if not pyimports.cpython_only(t.text)]
+        found: dict[str, list[Record] | EvidenceUnavailable] = {}
+        for entry, records in zip(
+            fast, pyimports.scan([t.text for t in fast], self.known) if fast else [], strict=True
+        ):
+            if records is not None:
+                found[entry.rel] = records
+        slow = [t for t in todo if t.rel not in found]
+        sizes = [len(t.data) for t in slow]
+        wires: list[object] = [None] * len(slow)  # None: parse here, the common small case
+        if len(slow) > 1 and pool.workers_for(sum(sizes)) > 0:
+            wires = pool.parse_all("pyimports", [(t.rel, t.text) for t in slow], sizes)
+        for entry, wire in zip(slow, wires, strict=True):
+            got = pyimports.from_wire(wire)
+            if got is None:
+                try:
+                    got = pyimports.extract(*_parse(entry.rel, entry.data))
+                except EvidenceUnavailable as exc:
+                    found[entry.rel] = exc
+                    continue
+            found[entry.rel] = _unparsed(entry.rel, got) if isinstance(got, Unparsed) else got
+        for entry in todo:
+            result = found[entry.rel]
+            self._records[entry.rel] = result
+            if entry.oid is not None and isinstance(result, list):
+                self.store.put(entry.oid, (entry.sha256, len(entry.data), result))
 
     def imports(self, module: str) -> list[_Import]:
         """What a module imports, first occurrence of each target, in source order (files in roots order)."""
@@ -229,37 +260,39 @@ class _Scanner:
         seen: set[str] = set()
         out: list[_Import] = []
         for mf in self.files.get(module, []):
-            for imp in self._scan(module, mf):
-                if imp.target not in seen:
-                    seen.add(imp.target)
-                    out.append(imp)
+            for line, col, targets, via in self._scan(module, mf):
+                for target in targets:
+                    if target not in seen:
+                        seen.add(target)
+                        out.append(_Import(target, mf.path, line, col, via))
         self._imports[module] = out
         return out
 
-    def _records(self, rel: str) -> list[_Record]:
-        """The import records of one file, from the cache when these bytes were parsed before."""
-        data, sha = self.repo.read_bytes(rel, max_bytes=MAX_MODULE_BYTES)
-        self.reads.append(Read(path=rel, root="repo", sha256=sha))
-        if self.store is not None:
-            cached = self.store.get(sha)
-            if isinstance(cached, list):
-                return cached
-        records = _extract(*_parse(rel, data))
-        if self.store is not None:
-            self.store.put(sha, records)
-        return records
+    def _ancestors(self, name: str) -> list[str]:
+        found = self._lineage.get(name)
+        if found is None:
+            found = self._lineage[name] = _ancestors(name)
+        return found
 
-    def _scan(self, module: str, mf: _ModuleFile) -> list[_Import]:
-        records = self._records(mf.path)
+    def _records_of(self, rel: str) -> list[Record]:
+        """A file's import records (prefetched, or read and parsed now); its error, raised now."""
+        got = self._records.get(rel)
+        if got is None:
+            self._load([rel])
+            got = self._records[rel]
+        if isinstance(got, EvidenceUnavailable):
+            raise got
+        return got
+
+    def _scan(self, module: str, mf: _ModuleFile) -> list[tuple[int, int, list[str], str | None]]:
+        """A file's imports as (line, col, targets, via) per statement or call, in source order."""
+        records = self._records_of(mf.path)
         package = module if mf.package else module.rpartition(".")[0]
-        found: list[tuple[int, int, int, str, str | None]] = []
-
-        def add(line: int, col: int, targets: list[str], via: str | None = None) -> None:
-            found.extend((line, col, i, target, via) for i, target in enumerate(targets))
+        known = self.known
+        ancestors = self._ancestors
+        found: list[tuple[int, int, list[str], str | None]] = []
 
         def relative(level: int, name: str, line: int, *, strict: bool = True) -> str | None:
-            if level == 0:
-                return name
             parts = package.split(".") if package else []
             if len(parts) < level:
                 if not strict:
@@ -272,134 +305,61 @@ class _Scanner:
             base = ".".join(parts[: len(parts) - level + 1])
             return f"{base}.{name}" if name else base
 
-        def from_targets(base: str, names: Iterable[str]) -> list[str]:
-            # `from a import b`: b is a submodule when the repository has one by that name, else an attribute of a.
-            subs = [f"{base}.{n}" for n in names if n != "*" and f"{base}.{n}" in self.known]
-            return subs + _ancestors(base)
-
         # Records are resolved in the order the walk met them, so the first error is the same as a walk's.
+        last = (0, 0)
+        ordered = True  # records from grimp or the statement walk are in source order; a full walk's may not be
+        calls = False
         for record in records:
             kind, line, col = record[0], record[1], record[2]
-            if kind == _IMPORT:
-                add(line, col, [t for name in record[3] for t in _ancestors(name)])
-            elif kind == _FROM:
-                base = relative(record[3], record[4], line)
+            if ordered and (line, col) < last:
+                ordered = False
+            last = (line, col)
+            if kind == IMPORT:
+                names = record[3]
+                found.append(
+                    (
+                        line,
+                        col,
+                        ancestors(names[0]) if len(names) == 1 else [t for n in names for t in ancestors(n)],
+                        None,
+                    )
+                )
+            elif kind == FROM:
+                base = relative(record[3], record[4], line) if record[3] else record[4]
                 assert base is not None
-                add(line, col, from_targets(base, record[5]))
-            elif kind == _IMPORT_MODULE:
+                # `from a import b`: b is a submodule when the repository has one by that name, else an attribute.
+                subs = [sub for sub in [f"{base}.{n}" for n in record[5]] if sub in known]
+                found.append((line, col, subs + ancestors(base) if subs else ancestors(base), None))
+            elif kind == IMPORT_MODULE:
+                calls = True
                 via, target, anchor, anchor_is_package = record[3:7]
                 resolved = _import_module_targets(target, anchor, anchor_is_package, package)
                 if resolved is not None:
-                    add(line, col, resolved, via)
-            else:  # __import__
+                    found.append((line, col, resolved, via))
+            else:  # __import__ (pyimports.DUNDER_IMPORT)
+                calls = True
                 via, target, level, fromlist = record[3:7]
                 if not target:
                     continue
                 base = relative(level, target, line, strict=False) if level > 0 else target
                 if base is None:
                     continue
-                subs = [f"{base}.{n}" for n in fromlist if f"{base}.{n}" in self.known]
-                add(line, col, subs + _ancestors(base), via)
-        found.sort(key=lambda f: (f[0], f[1], f[2]))
-        return [_Import(target, mf.path, line, col, via) for line, col, _, target, via in found]
+                subs = [f"{base}.{n}" for n in fromlist if f"{base}.{n}" in known]
+                found.append((line, col, subs + ancestors(base), via))
+        if not ordered:
+            found.sort(key=_position)  # a dynamic walk's order becomes source order
+        if calls and len({_position(f) for f in found}) < len(found):
+            # Two calls at one place (`import_module("a").import_module("b")`): targets interleave by index.
+            flat = sorted(
+                ((line, col, i, target, via) for line, col, targets, via in found for i, target in enumerate(targets)),
+                key=lambda f: (f[0], f[1], f[2]),
+            )
+            return [(line, col, [target], via) for line, col, _, target, via in flat]
+        return found
 
 
-# Import records: what a file's syntax says about its imports, before resolving them against its package and the
-# repository's modules. A pure function of the file's bytes, so gate.cache keeps them. Tuples, in walk order:
-#   (_IMPORT, line, col, names)                                  import a.b, c
-#   (_FROM, line, col, level, module, names)                     from ..a import b, c
-#   (_IMPORT_MODULE, line, col, via, name, anchor, anchor_is_package)   importlib.import_module("x", "pkg")
-#   (_DUNDER_IMPORT, line, col, via, name, level, fromlist)     __import__("x", fromlist=["y"], level=1)
-# line is 1-based, col a 1-based character column; `via` is the call as written.
-_Record = tuple[Any, ...]
-_IMPORT, _FROM, _IMPORT_MODULE, _DUNDER_IMPORT = 0, 1, 2, 3
-CACHE_KIND = "code.imports"
-CACHE_SPEC = "import-records-1"
-"""Bump when the records change (the gate and Python versions and a digest of this file are in every key too)."""
-
-
-def _parse(rel: str, data: bytes) -> tuple[ast.Module, str]:
-    """Decode (PEP 263) and parse a module; ERROR when it cannot be parsed (it might hide an import)."""
-    hint = f"fix the file; gate parses with the grammar of {_GRAMMAR}"
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        text = data.decode(encoding)
-    except SyntaxError as exc:
-        raise EvidenceUnavailable(
-            f"cannot parse {rel}: {exc.msg}; an unparseable module might hide an import", where=rel, hint=hint
-        ) from None
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise EvidenceUnavailable(
-            f"cannot parse {rel}: not valid text in its encoding ({exc}); an unparseable module might hide an import",
-            where=rel,
-            hint=hint,
-        ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    try:
-        tree = ast.parse(text, filename=rel)
-    except SyntaxError as exc:
-        raise EvidenceUnavailable(
-            f"cannot parse {rel}:{exc.lineno or 1}: {exc.msg}; an unparseable module might hide an import",
-            where=rel,
-            hint=hint,
-        ) from None
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise EvidenceUnavailable(
-            f"cannot parse {rel}: {type(exc).__name__}: {exc}; an unparseable module might hide an import",
-            where=rel,
-            hint=hint,
-        ) from None
-    return tree, text
-
-
-def _extract(tree: ast.Module, text: str) -> list[_Record]:
-    """The import records of a parsed module, in the order of the walk."""
-    lines = None if text.isascii() else _Lines(text)  # ast columns are UTF-8 bytes; count characters
-    records: list[_Record] = []
-
-    def where(node: ast.AST) -> tuple[int, int]:
-        line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
-        return line, (lines.char_col(line, col) if lines else col) + 1
-
-    # Imports are statements (the cheap walk finds them); a dynamic import is a call inside any expression,
-    # so the full walk runs only where one may be. Python NFKC-normalises identifiers, so a non-ASCII
-    # spelling of `import_module` counts: test the normalised text.
-    plain = text if text.isascii() else unicodedata.normalize("NFKC", text)
-    dynamic = any(name in plain for name in DYNAMIC_IMPORTS)
-    nodes: Iterable[ast.AST] = ast.walk(tree) if dynamic else _statements(tree.body)
-    for node in nodes:
-        if isinstance(node, ast.Import):
-            records.append((_IMPORT, *where(node), tuple(alias.name for alias in node.names)))
-        elif isinstance(node, ast.ImportFrom):
-            names = tuple(alias.name for alias in node.names)
-            records.append((_FROM, *where(node), node.level, node.module or "", names))
-        elif isinstance(node, ast.Call):
-            callee = _callee(node.func)
-            if callee is None or callee[0] not in DYNAMIC_IMPORTS:
-                continue
-            target = _literal_str(_arg(node, 0, "name"))
-            record: _Record
-            if callee[0] == "import_module":
-                anchor_node = _arg(node, 1, "package")
-                is_package = isinstance(anchor_node, ast.Name) and anchor_node.id == "__package__"
-                record = (_IMPORT_MODULE, *where(node), callee[1], target, _literal_str(anchor_node), is_package)
-            else:
-                level_node = _arg(node, 4, "level")
-                level = (
-                    level_node.value
-                    if isinstance(level_node, ast.Constant) and isinstance(level_node.value, int)
-                    else 0
-                )
-                fromlist = _arg(node, 3, "fromlist")
-                names = (
-                    tuple(n for n in (_literal_str(e) for e in fromlist.elts) if n)
-                    if isinstance(fromlist, (ast.List, ast.Tuple))
-                    else ()
-                )
-                record = (_DUNDER_IMPORT, *where(node), callee[1], target, level, names)
-            records.append(record)
-    return records
+def _position(found: tuple[int, int, list[str], str | None]) -> tuple[int, int]:
+    return found[0], found[1]
 
 
 def _import_module_targets(
@@ -488,13 +448,12 @@ def collect_imports(spec: CodeImportsSpec, ctx: Context) -> Evidence:
             f"no module in {', '.join(_q(s) for s in spec.source)} outside the forbidden ones under roots {roots_text}",
             hint="check `source` and `forbidden`",
         )
-    store = Cache.from_env().store(CACHE_KIND, f"{CACHE_SPEC};{source_key(__file__)}")
-    scanner = _Scanner(repo, files, known, store)
+    scanner = _Scanner(repo, files, known, Cache.from_env())
     forbidden = list(spec.forbidden)
     try:
         chains = _chains(scanner, sources, forbidden, transitive=spec.transitive)
     finally:
-        store.flush()
+        scanner.close()
 
     observations: list[Observation] = []
     for source in sources:
@@ -535,6 +494,7 @@ def _chains(
 ) -> dict[str, list[_Import]]:
     """For each source module that reaches a forbidden module: the shortest chain of imports (BFS)."""
     if not transitive:
+        scanner.prefetch(sources)
         direct: dict[str, list[_Import]] = {}
         for source in sources:
             hit = next((imp for imp in scanner.imports(source) if _within(imp.target, forbidden)), None)
@@ -542,19 +502,21 @@ def _chains(
                 direct[source] = [hit]
         return direct
 
-    # Forward: discover (and parse) what the sources reach; forbidden modules are ends, never expanded.
+    # Forward: discover (and parse) what the sources reach; forbidden modules are ends, never expanded. A step at
+    # a time (the modules of one BFS level are parsed together), in the order of a queue-driven BFS.
     seen = set(sources)
-    queue = deque(sources)
+    level = list(sources)
     reverse: dict[str, list[str]] = {}
-    while queue:
-        module = queue.popleft()
-        if _within(module, forbidden):
-            continue
-        for imp in scanner.imports(module):
-            reverse.setdefault(imp.target, []).append(module)
-            if imp.target not in seen:
-                seen.add(imp.target)
-                queue.append(imp.target)
+    while level:
+        expanded = [m for m in level if not _within(m, forbidden)]
+        scanner.prefetch(expanded)
+        level = []
+        for module in expanded:
+            for imp in scanner.imports(module):
+                reverse.setdefault(imp.target, []).append(module)
+                if imp.target not in seen:
+                    seen.add(imp.target)
+                    level.append(imp.target)
     # Backward: distance from every reached module to the nearest forbidden one.
     dist = {m: 0 for m in seen if _within(m, forbidden)}
     queue = deque(sorted(dist))
@@ -619,7 +581,7 @@ _SPLIT_FSTRINGS = bool(_FSTRING_TOKENS)
 """Python 3.12+ tokenizes f-strings into parts, so the code inside {...} stays visible on its own."""
 
 
-def _python_mask(rel: str, text: str, lines: _Lines, *, comments: bool, strings: bool) -> _Mask:
+def _python_mask(rel: str, text: str, lines: Lines, *, comments: bool, strings: bool) -> _Mask:
     """Blank comments and docstrings (comments) and string literals (strings), keeping the code in f-strings."""
     hint = "fix the file, or drop ignore_comments / ignore_strings for it"
     try:
@@ -733,7 +695,7 @@ def _fstring_code(tree: ast.Module, text: str, span: _Spanner) -> list[tuple[int
     return ops
 
 
-def _plain_comment_mask(lines: _Lines) -> _Mask:
+def _plain_comment_mask(lines: Lines) -> _Mask:
     """Other files: a line whose first non-blank characters are `#` or `//` is a comment."""
     mask = _Mask()
     for index in range(len(lines.starts)):
@@ -825,7 +787,7 @@ def collect_pattern(spec: CodePatternSpec, ctx: Context) -> Evidence:
         data, sha = repo.read_bytes(rel, max_bytes=MAX_SEARCH_BYTES)
         reads.append(Read(path=rel, root="repo", sha256=sha))
         text = _decode(rel, data)
-        lines = _Lines(text)
+        lines = Lines(text)
         if blank_safe and rx.search(text) is None:
             haystack = text
         elif rel.endswith(PYTHON_SUFFIXES) and (spec.ignore_comments or spec.ignore_strings):

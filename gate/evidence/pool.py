@@ -25,7 +25,7 @@ ENV_WORKERS = "GATE_WORKERS"
 MAX_WORKERS = 3
 MIN_BYTES_PER_WORKER = 1 << 20
 """A worker starts only for at least this much input: below it, starting one costs more than it saves."""
-PARSERS = {"yaml": "gate.evidence.yamldoc:parse_wire"}
+PARSERS = {"pyimports": "gate.evidence.pyimports:extract_wire", "yaml": "gate.evidence.yamldoc:parse_wire"}
 """The parsers a worker may run: name -> "module:function" of one item to marshal-able data."""
 
 T = TypeVar("T")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
 import sys
 from typing import Any
 
 import pytest
 
 from gate.engine import run_collector
-from gate.evidence import COLLECTORS, code
+from gate.evidence import COLLECTORS, code, pool, pyimports
+from gate.evidence.context import RepoView
 from gate.model import CodeImportsSpec, CodePatternSpec
 from gate.results import Evidence, Observation, Read, Status
 from tests.builders import GitRepo, context
@@ -389,6 +391,124 @@ def test_imports_error_on_a_relative_import_above_the_top_level_package(git_repo
         "cannot resolve the relative import at rl/reward/shaping.py:2: it goes above the top-level package"
     )
     assert ev.fix == "check `roots`: they are the folders that hold the top-level packages (e.g. 'src')"
+
+
+# Two parsers, one result: grimp's (read back from the text) for most modules, CPython's where gate is unsure or
+# grimp refuses (in worker processes when there are many). The evidence is the same whichever ran, and from the cache.
+
+MIXED = {
+    "rl/reward/shaping.py": "from rl.utils import text\nfrom . import helpers\n",
+    "rl/reward/helpers.py": "import os\nif TYPE_CHECKING: import rl.trace\n",  # not an import-only line
+    "rl/reward/loader.py": "import importlib\nM = importlib.import_module('rl.cot.dump')\n",  # dynamic
+    "rl/reward/strict.py": "f(a=1, a=2)\nfrom ..cot import dump\n",  # grimp refuses it, CPython does not
+    "rl/utils/text.py": "import os\r\nfrom rl.trace import (\r\n    capture,  # the trace\r\n)\r\n",
+}
+MIXED_FOUND = [
+    "rl.reward.helpers -> rl.trace (rl/reward/helpers.py:2)",
+    "rl.reward.loader -> rl.cot.dump (rl/reward/loader.py:2, via importlib.import_module)",
+    "rl.reward.shaping -> rl.utils.text (rl/reward/shaping.py:1) -> rl.trace.capture (rl/utils/text.py:2)",
+    "rl.reward.strict -> rl.cot.dump (rl/reward/strict.py:2)",
+]
+
+
+def test_imports_are_the_same_whichever_parser_reads_them(git_repo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = rl_repo(git_repo, MIXED)
+    monkeypatch.setenv("GATE_NO_CACHE", "1")
+    scanned: list[int] = []
+    real_scan = pyimports.scan
+    monkeypatch.setattr(pyimports, "scan", lambda texts, names: scanned.append(len(texts)) or real_scan(texts, names))
+    ev = imports(repo, forbidden=["rl.cot", "rl.trace"])
+    assert ev.status is Status.FAIL
+    assert messages(ev) == MIXED_FOUND
+    assert where(ev) == [
+        "rl/reward/helpers.py:2:19",
+        "rl/reward/loader.py:2:5",
+        "rl/reward/shaping.py:1:1",
+        "rl/reward/strict.py:2:1",
+    ]
+    assert scanned == [4, 3]  # a search step at a time: 5 sources less the dynamic one, then rl, rl.utils, text
+    monkeypatch.setattr(pyimports, "scan", lambda texts, names: [None] * len(texts))  # CPython's parser for everything
+    assert imports(repo, forbidden=["rl.cot", "rl.trace"]) == ev
+
+
+def test_imports_are_the_same_with_parse_workers(git_repo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = rl_repo(git_repo, MIXED)
+    monkeypatch.setenv("GATE_NO_CACHE", "1")
+    monkeypatch.setattr(pyimports, "scan", lambda texts, names: [None] * len(texts))
+    monkeypatch.setenv(pool.ENV_WORKERS, "0")
+    alone = imports(repo, forbidden=["rl.cot", "rl.trace"])
+    started: list[str] = []
+    real_popen = subprocess.Popen
+
+    def popen(*args: Any, **kwargs: Any) -> Any:
+        if args[0][0] == sys.executable:
+            started.append(args[0][-1])
+        return real_popen(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    monkeypatch.setenv(pool.ENV_WORKERS, "2")
+    monkeypatch.setattr(pool, "MIN_BYTES_PER_WORKER", 1)
+    assert imports(repo, forbidden=["rl.cot", "rl.trace"]) == alone
+    assert started and set(started) == {"pyimports"}  # workers ran the CPython parser
+    # A worker that cannot start or fails costs time, never results: its share is parsed here.
+    monkeypatch.setattr(sys, "executable", "false")
+    assert imports(repo, forbidden=["rl.cot", "rl.trace"]) == alone
+    assert messages(alone) == MIXED_FOUND
+
+
+def test_imports_error_is_the_one_a_module_by_module_walk_meets_first(git_repo: Any) -> None:
+    # Both sources are read in one step; the walk meets rl.reward.a first, so its error is the one shown.
+    repo = rl_repo(git_repo, {"rl/reward/a.py": "from rl.utils import bad\nx = = 1\n", "rl/reward/b.py": "X = 1\n"})
+    repo.write({"rl/reward/b.py": "X = 2\n"})
+    ev = imports(repo)
+    assert ev.summary == "cannot parse rl/reward/a.py:2: invalid syntax; an unparseable module might hide an import"
+    # A module the walk reaches later fails later: rl.reward.b (a source) comes before rl.utils.bad (imported).
+    repo = rl_repo(git_repo, {"rl/reward/a.py": "from rl.utils import bad\n", "rl/reward/b.py": "X = 1\n"})
+    repo.commit({"rl/utils/bad.py": "x = = 1\n"})
+    repo.write({"rl/reward/b.py": "X = 2\n"})
+    ev = imports(repo)
+    assert ev.summary == (
+        f"rl/reward/b.py differs from the release commit {repo.head[:12]} (modified, staged or deleted)"
+    )
+
+
+def test_imports_from_the_cache_read_and_parse_nothing(git_repo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = rl_repo(git_repo, MIXED)
+    first = imports(repo, forbidden=["rl.cot", "rl.trace"])
+    opened: list[str] = []
+    real_read = RepoView.read_bytes
+
+    def read_bytes(self: RepoView, rel: str, **kwargs: Any) -> tuple[bytes, str]:
+        opened.append(rel)
+        return real_read(self, rel, **kwargs)
+
+    monkeypatch.setattr(RepoView, "read_bytes", read_bytes)
+    monkeypatch.setattr(pyimports, "scan", lambda texts, names: pytest.fail("scanned again"))
+    monkeypatch.setattr(code, "_parse", lambda rel, data: pytest.fail(f"parsed {rel} again"))
+    assert imports(repo, forbidden=["rl.cot", "rl.trace"]) == first
+    assert opened == []
+    # The entry keeps the size: a module over the cap is ERROR from the cache too.
+    monkeypatch.setattr(code, "MAX_MODULE_BYTES", 16)
+    assert imports(repo, forbidden=["rl.cot", "rl.trace"]).summary == (
+        "rl/reward/helpers.py is over the 16-byte limit for this kind"
+    )
+
+
+def test_imports_error_on_a_nul_byte_as_cpython_says(git_repo: Any) -> None:
+    repo = rl_repo(git_repo, {"rl/reward/shaping.py": b"import os\nx = '\x00'\n"})
+    ev = imports(repo)
+    assert ev.status is Status.ERROR
+    assert ev.summary == (
+        "cannot parse rl/reward/shaping.py:1: source code string cannot contain null bytes; an unparseable module "
+        "might hide an import"
+    )
+
+
+def test_a_module_only_a_newer_python_accepts_is_read_not_refused(git_repo: Any) -> None:
+    # grimp's parser knows newer grammars (here PEP 695, Python 3.12): such a module's imports count, as that Python
+    # would run them. A module that neither parser accepts is ERROR (test_imports_error_on_a_syntax_error...).
+    repo = rl_repo(git_repo, {"rl/reward/shaping.py": "type Alias = int\nimport rl.cot.dump\n"})
+    assert messages(imports(repo)) == ["rl.reward.shaping -> rl.cot.dump (rl/reward/shaping.py:2)"]
 
 
 # ---------------------------------------------------------------------------------------------------------------
