@@ -86,8 +86,11 @@ def resolve_commit(root: Path, ref: str) -> str:
 
 def default_release_commit(root: Path) -> str:
     """The newest commit at or before HEAD that touches anything outside .gate/signoffs/."""
-    resolve_commit(root, "HEAD")
-    out = run(root, ["log", "-1", "--format=%H", "HEAD", "--", ".", f":(exclude){SIGNOFF_DIR}"]).decode().strip()
+    try:
+        out = run(root, ["log", "-1", "--format=%H", "HEAD", "--", ".", f":(exclude){SIGNOFF_DIR}"]).decode().strip()
+    except GitError:
+        resolve_commit(root, "HEAD")  # the clearer error when HEAD names no commit (one process less otherwise)
+        raise
     if not out:
         raise GitError("no commit at or before HEAD touches anything outside .gate/signoffs/")
     return out
