@@ -136,6 +136,17 @@ def changed_since(root: Path, commit: str) -> set[str]:
     return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
 
 
+def unwatched(root: Path) -> set[str]:
+    """Tracked files whose work-tree changes git does not report: flagged assume-unchanged (a lower-case tag in
+    `git ls-files -v`) or skip-worktree ('S')."""
+    out = run(root, ["ls-files", "-v", "-z"])
+    flagged = set()
+    for record in out.split(b"\0"):
+        if len(record) > 2 and (record[:1].islower() or record[:1] == b"S"):
+            flagged.add(record[2:].decode("utf-8", "surrogateescape"))
+    return flagged
+
+
 def untracked(root: Path) -> set[str]:
     """Files git does not track and does not ignore."""
     out = run(root, ["ls-files", "--others", "--exclude-standard", "-z"])

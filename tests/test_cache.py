@@ -233,3 +233,22 @@ def test_import_records_are_the_same_from_the_cache(git_repo, monkeypatch: pytes
     assert first.status == "FAIL"
     monkeypatch.setattr(code, "_parse", lambda rel, data: pytest.fail(f"parsed {rel} again"))
     assert code.collect_imports(spec, context(repo)) == first
+
+
+def test_a_change_hidden_from_git_diff_is_an_error_with_a_warm_cache(git_repo) -> None:
+    from gate.engine import run_collector
+    from gate.model import CodeImportsSpec, ConfigSpec
+
+    repo = git_repo()
+    repo.commit({**CONFIGS, "rl/__init__.py": "", "rl/reward.py": "import os\n", "rl/cot.py": ""}, "configs and code")
+    raw = {"kind": "config", "files": "rl/envs/*.yaml", "query": "grader.inputs", "assert": {"not_contains": "x"}}
+    conf = ConfigSpec.model_validate(raw)
+    imports = CodeImportsSpec.model_validate({"kind": "code.imports", "source": "rl.reward", "forbidden": "rl.cot"})
+    assert run_collector(conf, context(repo)).status == "PASS"  # fills the cache
+    assert run_collector(imports, context(repo)).status == "PASS"
+    repo.write({"rl/envs/math.yaml": "grader: {inputs: [x]}\n", "rl/reward.py": "import rl.cot\n"})
+    repo.repo.git.update_index("--assume-unchanged", "rl/envs/math.yaml", "rl/reward.py")
+    for spec in (conf, imports):
+        evidence = run_collector(spec, context(repo))
+        assert evidence.status == "ERROR"
+        assert "differs from the release commit" in evidence.summary

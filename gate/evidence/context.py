@@ -243,13 +243,17 @@ class RepoView:
         self.root = root
         self.commit = commit
         # Three independent git questions, asked at once (each walks the whole tree of a big repository).
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="gate-view") as pool:
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="gate-view") as pool:
             tree = pool.submit(gitrepo.tree_and_gitlinks, root, commit)
             changed = pool.submit(gitrepo.changed_since, root, commit)
             untracked = pool.submit(gitrepo.untracked, root)
+            unwatched = pool.submit(gitrepo.unwatched, root)
             self.tree, self.gitlinks = tree.result()
             self.changed = changed.result()
             self.untracked = untracked.result()
+            self.unwatched = unwatched.result()
+            """Files git is told not to look at in the work tree (assume-unchanged, skip-worktree): `git diff`
+            does not see their changes, so their bytes are always read and checked against the blob."""
         self._real_dirs: dict[str, str] = {}
         self._asked: dict[tuple[Any, ...], Future[Any]] = {}
         self._asked_lock = threading.Lock()
@@ -306,9 +310,9 @@ class RepoView:
         is opened here: that diff lstat-ed every tracked file, and a file turned into a symlink, a FIFO or a
         folder, or reached through a folder turned into a symlink, is in `changed` (tests show each)."""
         entry = self.tree.get(rel)
-        if entry is None or rel in self.changed or entry.mode == "120000":
+        if entry is None or rel in self.changed or entry.mode == "120000" or rel in self.unwatched:
             self._checked(rel)  # the error for a missing or changed file; the target checks for a symlink
-            return None
+            return None  # the caller reads the file (read_bytes compares its bytes with the blob)
         return entry.sha
 
     def _checked(self, rel: str) -> str:

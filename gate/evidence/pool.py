@@ -86,7 +86,9 @@ def _start(parser: str, share: list[Any]) -> _Worker:
     top = str(Path(__file__).resolve().parents[2])
     try:
         process = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, top, parser],
+            # -I: isolated. Without it `-c` puts the current folder (the repository being checked, as a rule)
+            # first on sys.path, and a committed yaml.py or tokenize.py would run in the worker and forge results.
+            [sys.executable, "-I", "-c", _BOOT, top, parser],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

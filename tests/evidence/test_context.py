@@ -264,3 +264,20 @@ def test_a_git_question_is_asked_once_per_check_and_its_error_shared(git_repo) -
             view.ask(question, "bad")
     assert asked == [(view.root, "v*"), (view.root, "w*"), (view.root, "bad")]
     assert context(repo).need_repo().ask(question, "v*") == "V*" and len(asked) == 4  # a new check asks again
+
+
+def test_files_git_is_told_not_to_watch_are_read_not_taken_from_their_blob(git_repo) -> None:
+    # assume-unchanged and skip-worktree hide work-tree changes from `git diff`: content_id must not vouch for
+    # them (a cache keyed by the blob would then judge the committed bytes), so they are read and checked.
+    repo = git_repo()
+    repo.commit({"a.yaml": "x: 1\n", "b.yaml": "x: 1\n", "c.yaml": "x: 1\n"})
+    repo.write({"a.yaml": "x: 2\n", "b.yaml": "x: 2\n"})
+    repo.repo.git.update_index("--assume-unchanged", "a.yaml")
+    repo.repo.git.update_index("--skip-worktree", "b.yaml")
+    view = context(repo).need_repo()
+    assert view.unwatched == {"a.yaml", "b.yaml"}
+    assert view.content_id("c.yaml") == repo.repo.git.rev_parse("HEAD:c.yaml")
+    for rel in ("a.yaml", "b.yaml"):
+        assert view.content_id(rel) is None
+        with pytest.raises(EvidenceUnavailable, match=f"{rel} differs from the release commit"):
+            view.read_bytes(rel)

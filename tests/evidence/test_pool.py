@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,3 +96,33 @@ def test_config_evidence_is_the_same_with_workers(git_repo, monkeypatch: pytest.
     assert config_evidence(repo) == alone
     assert alone.status == "ERROR"  # the unreadable files, named with their line:col
     assert ("rl/envs/00-bad.yaml", 3, 1) in [(o.path, o.line, o.col) for o in alone.observations]
+
+
+def test_workers_never_import_from_the_repository_being_checked(
+    git_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `python -c` puts the current folder first on sys.path: a committed yaml.py in the repository (the usual
+    # current folder of `gate check`) must not run in a worker, nor change what it parses.
+    marker = tmp_path / "ran"
+    repo = git_repo()
+    files = {f"rl/envs/{i:02d}-{name}": text for i in range(4) for name, text in DOCS}
+    files["yaml.py"] = f"open({str(marker)!r}, 'w').close()\nraise ImportError('not PyYAML')\n"
+    repo.commit(files, "configs and a yaml.py")
+    monkeypatch.chdir(repo.path)
+    monkeypatch.setenv("GATE_NO_CACHE", "1")
+    monkeypatch.setenv(pool.ENV_WORKERS, "0")
+    alone = config_evidence(repo)
+    monkeypatch.setenv(pool.ENV_WORKERS, "2")
+    monkeypatch.setattr(pool, "MIN_BYTES_PER_WORKER", 1)
+    started: list[int] = []
+    real_start = pool._start
+
+    def start(parser: str, share: list[Any]) -> Any:
+        worker = real_start(parser, share)
+        started.append(worker.process.pid if worker.process else 0)
+        return worker
+
+    monkeypatch.setattr(pool, "_start", start)
+    assert config_evidence(repo) == alone
+    assert started and all(started)
+    assert not marker.exists()
