@@ -136,21 +136,22 @@ def changed_since(root: Path, commit: str) -> set[str]:
     return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
 
 
-def unwatched(root: Path) -> set[str]:
-    """Tracked files whose work-tree changes git does not report: flagged assume-unchanged (a lower-case tag in
-    `git ls-files -v`) or skip-worktree ('S')."""
-    out = run(root, ["ls-files", "-v", "-z"])
-    flagged = set()
+def work_tree_files(root: Path) -> tuple[set[str], set[str]]:
+    """From one `git ls-files -v --cached --others`: the files git neither tracks nor ignores (tag '?'), and the
+    tracked files whose work-tree changes git does not report, flagged assume-unchanged (a lower-case tag) or
+    skip-worktree ('S')."""
+    out = run(root, ["ls-files", "-v", "-z", "--cached", "--others", "--exclude-standard"])
+    untracked: set[str] = set()
+    unwatched: set[str] = set()
     for record in out.split(b"\0"):
-        if len(record) > 2 and (record[:1].islower() or record[:1] == b"S"):
-            flagged.add(record[2:].decode("utf-8", "surrogateescape"))
-    return flagged
-
-
-def untracked(root: Path) -> set[str]:
-    """Files git does not track and does not ignore."""
-    out = run(root, ["ls-files", "--others", "--exclude-standard", "-z"])
-    return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+        if len(record) < 3:
+            continue
+        tag, path = record[:1], record[2:].decode("utf-8", "surrogateescape")
+        if tag == b"?":
+            untracked.add(path)
+        elif tag.islower() or tag == b"S":
+            unwatched.add(path)
+    return untracked, unwatched
 
 
 def is_shallow(root: Path) -> bool:

@@ -243,15 +243,13 @@ class RepoView:
         self.root = root
         self.commit = commit
         # Three independent git questions, asked at once (each walks the whole tree of a big repository).
-        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="gate-view") as pool:
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="gate-view") as pool:
             tree = pool.submit(gitrepo.tree_and_gitlinks, root, commit)
             changed = pool.submit(gitrepo.changed_since, root, commit)
-            untracked = pool.submit(gitrepo.untracked, root)
-            unwatched = pool.submit(gitrepo.unwatched, root)
+            files = pool.submit(gitrepo.work_tree_files, root)
             self.tree, self.gitlinks = tree.result()
             self.changed = changed.result()
-            self.untracked = untracked.result()
-            self.unwatched = unwatched.result()
+            self.untracked, self.unwatched = files.result()
             """Files git is told not to look at in the work tree (assume-unchanged, skip-worktree): `git diff`
             does not see their changes, so their bytes are always read and checked against the blob."""
         self._real_dirs: dict[str, str] = {}
