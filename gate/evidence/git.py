@@ -406,30 +406,6 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _evidence_of_commits(
-    kind: str,
-    status: Status,
-    summary: str,
-    observations: list[Observation],
-    *,
-    label: str | None,
-    fix: str | None,
-    read: list[Read],
-    commits: list[Read],
-    emails: list[str],
-) -> Evidence:
-    """`results.evidence` with the Reads of commits (one each) too, ordered as `evidence` orders them, without its
-    canonical JSON per Read (12 us each: a quarter of a second for 20k commits; issue 10).
-
-    `evidence` sorts reads by their canonical JSON. A commit's Read is `{"commit":"<sha>","path":null,...}`: it
-    sorts before any read without a commit (`{"commit":null,...}`, which all of `read` are), and commits' Reads
-    sort by sha. tests/evidence/test_git.py checks the two agree."""
-    if any(r.commit is not None for r in read):
-        raise AssertionError("_evidence_of_commits: `read` must hold no commit")
-    result = evidence(kind, status, summary, observations, label=label, fix=fix, read=read, emails=emails)
-    return result.model_copy(update={"read": sorted(commits, key=operator.attrgetter("commit")) + result.read})
-
-
 # --- git.trailers ---------------------------------------------------------------------------------------------
 
 _SIGNATURE_PROBLEMS = {
@@ -541,15 +517,14 @@ def collect_trailers(spec: GitTrailersSpec, ctx: Context) -> Evidence:
         summary += ": " + ", ".join(failed)
     elif passed:
         summary += ": " + ", ".join(passed)
-    return _evidence_of_commits(
+    return evidence(
         spec.kind,
         Status.FAIL if failed else Status.PASS,
         summary,
         observations,
         label=spec.label,
         fix="; ".join(fixes) + ", or get a waiver" if fixes else None,
-        read=read,
-        commits=commit_reads,
+        read=read + commit_reads,
         emails=sorted(emails),
     )
 
@@ -746,15 +721,14 @@ def collect_authors_disjoint(spec: GitAuthorsDisjointSpec, ctx: Context) -> Evid
     else:
         summary = f"{counted}; none by the {group_text}"
         status = Status.PASS
-    return _evidence_of_commits(
+    return evidence(
         spec.kind,
         status,
         summary,
         observations,
         label=spec.label,
         fix=f"have these changes made by someone outside {spec.group_file} (revert and redo them), or get a waiver",
-        read=read,
-        commits=commit_reads,
+        read=read + commit_reads,
         emails=sorted(emails),
     )
 

@@ -16,7 +16,7 @@ from gate.engine import run_collector
 from gate.evidence import git
 from gate.evidence.context import Context
 from gate.model import GitAuthorsDisjointSpec, GitCodeownersSpec, GitFileSpec, GitRefSpec, GitTrailersSpec
-from gate.results import Evidence, Observation, Read, Status, evidence
+from gate.results import Evidence, Observation, Read, Status
 from tests.builders import GitRepo, allowed_signers, clone, context, make_artifacts, ssh_key
 
 BOB = "Bob <bob@example.com>"
@@ -732,25 +732,6 @@ def test_in_history_of(git_repo) -> None:
     assert gitrepo.in_history_of(repo.path, main, [side, main])
     assert not gitrepo.in_history_of(repo.path, main, [side])
     assert not gitrepo.in_history_of(repo.path, main, [start])
-
-
-def test_evidence_of_commits_orders_reads_as_evidence_does() -> None:
-    shas = [hashlib.sha1(str(i).encode()).hexdigest() for i in range(50)]
-    files = [
-        Read(path=".mailmap", root="repo", sha256="0" * 64),
-        Read(path="keys/allowed", root="repo", sha256="f" * 64),
-    ]
-    fields: dict[str, Any] = {"label": "x", "fix": "do it", "emails": ["b@x", "a@x"]}
-    fast = git._evidence_of_commits(
-        "git.trailers", Status.FAIL, "s", [], read=files, commits=[Read(commit=s) for s in shas], **fields
-    )
-    slow = evidence("git.trailers", Status.FAIL, "s", [], read=files + [Read(commit=s) for s in shas], **fields)
-    assert fast == slow
-    assert fast.read[0] == Read(commit=min(shas)) and fast.read[-1] == files[-1]
-    with pytest.raises(AssertionError):
-        git._evidence_of_commits(
-            "git.trailers", Status.PASS, "s", [], read=[Read(commit=shas[0])], commits=[], **fields
-        )
 
 
 # --- git.authors_disjoint -----------------------------------------------------------------------------------------
