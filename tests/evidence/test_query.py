@@ -174,3 +174,26 @@ def test_contains_on_a_list_of_lists_must_be_flattened() -> None:
     )
     # Looking for a whole list in a list of lists is what contains does.
     assert holds({"contains": ["a", "b"]}, [["a", "b"], ["c"]])
+
+
+DOCS_FOR_WALK = [
+    {"a": {"b": [1, {"c": None}, [3]]}},
+    {"a": [10, 20, 30]},
+    {"a": "text", "b": {"0": "zero"}},
+    [{"a": 1}, {"a": 2}],
+    {"a": {"b": False}},
+    None,
+    "scalar",
+]
+
+
+@pytest.mark.parametrize(
+    "text", ["a", "a.b", "a.b[0]", "a.b[1].c", "a.b[-1]", "a.b[5]", "a[-4]", "a[2]", 'b."0"', "[0].a", "a.b.c", "@"]
+)
+@pytest.mark.parametrize("data", DOCS_FOR_WALK, ids=range(len(DOCS_FOR_WALK)))
+def test_exact_paths_are_walked_as_jmespath_evaluates_them(text: str, data: Any) -> None:
+    import jmespath
+
+    query = Query(text)
+    assert query.exact
+    assert query.search(data) == jmespath.search(text, data)
